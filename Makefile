@@ -1,0 +1,17 @@
+# The two commands of the README: `make demo` runs the main job, `make test` passes the tests.
+# Both install what they need first (scripts/setup.sh).
+
+.PHONY: demo test build setup
+
+setup:
+	@scripts/setup.sh
+
+build: setup
+	swift build -c release --product folio
+
+demo: build
+	@scripts/demo.sh
+
+test: setup
+	swift build --build-tests
+	swift test --skip-build

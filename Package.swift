@@ -1,0 +1,70 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let strictSwift: [SwiftSetting] = [
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Folio",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Folio", targets: ["Folio"]),
+        .executable(name: "folio", targets: ["FolioCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Debian's libleveldb-dev ships no pkg-config file, so the module map links it by name.
+        .systemLibrary(
+            name: "CLevelDB",
+            path: "Sources/CLevelDB",
+            providers: [.apt(["libleveldb-dev"]), .brew(["leveldb"])]
+        ),
+        // The shipped models (word lists, weights, parameters) live as data in Models/ and are
+        // compiled into the library by the EmbedModels plugin, so an embedding package or a
+        // copied binary never has to find a resource bundle at run time.
+        .executableTarget(
+            name: "ModelEmbedder",
+            path: "Sources/ModelEmbedder",
+            swiftSettings: strictSwift
+        ),
+        .plugin(
+            name: "EmbedModels",
+            capability: .buildTool(),
+            dependencies: ["ModelEmbedder"],
+            path: "Plugins/EmbedModels"
+        ),
+        .target(
+            name: "FolioModels",
+            path: "Models",
+            exclude: ["README.md"],
+            sources: ["BundledModels.swift"],
+            swiftSettings: strictSwift,
+            plugins: ["EmbedModels"]
+        ),
+        .target(
+            name: "Folio",
+            dependencies: ["CLevelDB", "FolioModels"],
+            swiftSettings: strictSwift
+        ),
+        .executableTarget(
+            name: "FolioCLI",
+            dependencies: [
+                "Folio",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            // An executable exports nothing, so its imports stay as they are.
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
+        ),
+        .testTarget(
+            name: "FolioTests",
+            dependencies: ["Folio", "FolioCLI"],
+            exclude: ["Fixtures"],
+            swiftSettings: strictSwift
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,186 @@
+public import Foundation
+import Synchronization
+
+/// Folio's front door: a store of papers and reading histories, and everything done with it.
+///
+/// Open one `Engine` per store directory; it is safe to share across tasks and threads, because
+/// every call runs on a serialized core (one caller at a time), which also makes each
+/// read-modify-write of the store atomic. LevelDB allows one open handle per directory: a second
+/// `Engine`, or another `folio` process, on the same path fails with ``StoreError/Kind/locked``.
+///
+/// ```swift
+/// let engine = try Engine(path: "/tmp/folio-demo")
+/// try engine.ingest(files: ["Examples/data/000_3a1c0a7f006a4bb3.txt"])
+/// print(try engine.statistics().papers)
+/// ```
+public final class Engine: Sendable {
+    /// How to open a store.
+    public struct Options: Sendable {
+        /// Create an empty store when none exists at the path.
+        public var createIfMissing = true
+        /// Verify checksums on every read and fail at the first damage (slower; for checks).
+        public var paranoidChecks = false
+
+        public init(createIfMissing: Bool = true, paranoidChecks: Bool = false) {
+            self.createIfMissing = createIfMissing
+            self.paranoidChecks = paranoidChecks
+        }
+    }
+
+    /// The store's directory.
+    public let path: String
+    private let core: Mutex<Core?>
+
+    /// What the serialized core owns: the database and the models loaded for it.
+    struct Core {
+        let database: LevelDB
+        let store: FolioStore
+        let analyzer: TextAnalyzer
+    }
+
+    /// Opens the store in directory `path`, creating it (and its parent directories) if needed.
+    public init(path: String, options: Options = Options()) throws {
+        self.path = path
+        if options.createIfMissing {
+            do {
+                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            } catch {
+                throw StoreError(kind: .io, path: path, message: "cannot create the store's directory: \(error.localizedDescription)")
+            }
+        }
+        var settings = LevelDB.Options()
+        settings.createIfMissing = options.createIfMissing
+        settings.paranoidChecks = options.paranoidChecks
+        let database = try LevelDB(path: path, options: settings)
+        let store = try FolioStore(keyValues: database, path: path)
+        core = Mutex(Core(database: database, store: store, analyzer: .standard))
+    }
+
+    /// Closes the store and releases its lock. Later calls fail with ``StoreError/Kind/closed``.
+    public func close() {
+        core.withLock { core in
+            core?.database.close()
+            core = nil
+        }
+    }
+
+    /// Runs `body` on the serialized core.
+    func withCore<T>(_ body: (Core) throws -> T) throws -> T {
+        try core.withLock { core in
+            guard let core else { throw StoreError(kind: .closed, path: path, message: "closed") }
+            return try body(core)
+        }
+    }
+
+    // MARK: Papers
+
+    /// Ingests listing files: daily-papers pages, arXiv Atom feeds or JSON Lines.
+    ///
+    /// Each file is applied atomically: a malformed file throws a ``FolioError`` naming the file and
+    /// line, and leaves the store as it was (files before it in `files` stay ingested). Papers that
+    /// are already stored, by id or by normalised title, are merged; re-ingesting a file changes nothing.
+    /// - Parameters:
+    ///   - format: the files' format; detected from each file's first bytes when `nil`.
+    ///   - listingDate: the date of daily-papers pages, whose date line has no year: a page that says
+    ///     "Aug 14" is dated the latest Aug 14 not after this day (default: `now`).
+    ///   - now: today, for records that carry no date.
+    ///   - skipInvalid: skip malformed records and report them instead of rejecting the file.
+    ///   - progress: called about every megabyte read.
+    @discardableResult
+    public func ingest(
+        files: [String], format: IngestFormat? = nil, listingDate: Day? = nil, now: Date = Date(),
+        skipInvalid: Bool = false, progress: ((IngestProgress) -> Void)? = nil
+    ) throws -> [IngestFileReport] {
+        try withCore { core in
+            try files.map { file in
+                let ingest = FileIngest(path: file, format: format, listingReference: listingDate ?? Day(now),
+                                        today: Day(now), skipInvalid: skipInvalid)
+                return try ingest.run(store: core.store, analyzer: core.analyzer, progress: progress)
+            }
+        }
+    }
+
+    /// The paper that `id` names: its id, an id it was merged from, or an unambiguous prefix of its id.
+    public func paper(_ id: String) throws -> Paper {
+        try withCore { core in
+            let resolved = try core.store.resolvePaperID(id)
+            guard let paper = try core.store.paper(resolved) else {
+                throw FolioError(.unknownPaper, "no paper has the id \"\(id)\"")
+            }
+            return paper
+        }
+    }
+
+    /// The index terms Folio derived from a paper's title and abstract, in text order.
+    public func indexTerms(of id: String) throws -> (title: [String], abstract: [String]) {
+        try withCore { core in
+            let resolved = try core.store.resolvePaperID(id)
+            guard let terms = try core.store.terms(of: resolved) else { return ([], []) }
+            var names: [UInt32: String] = [:]
+            func name(_ term: UInt32) throws -> String {
+                if let known = names[term] { return known }
+                let found = try core.store.termName(term) ?? "#\(term)"
+                names[term] = found
+                return found
+            }
+            return (try terms.titleTerms.map(name), try terms.abstractTerms.map(name))
+        }
+    }
+
+    /// Papers listed between `since` and `until` (both inclusive, either open), newest first.
+    public func papers(since: Day? = nil, until: Day? = nil, limit: Int? = nil) throws -> [Paper] {
+        try withCore { core in try core.store.papers(since: since, until: until, limit: limit) }
+    }
+
+    // MARK: Users and events
+
+    /// Appends one event per paper to `user`'s history, durably: when this returns, the events survive a crash.
+    ///
+    /// Every id is resolved first; if any is unknown, nothing is recorded.
+    @discardableResult
+    public func record(_ action: Action, papers ids: [String], user: String, at time: Date = Date(), value: String? = nil) throws -> [Event] {
+        try withCore { core in
+            let events = try ids.map { id in
+                Event(user: user, paperID: try core.store.resolvePaperID(id), action: action, time: time, value: value)
+            }
+            try core.store.append(events)
+            return events
+        }
+    }
+
+    /// The user's events, newest first.
+    public func history(user: String, limit: Int? = nil) throws -> [Event] {
+        try withCore { core in try core.store.events(of: user, newestFirst: true, limit: limit) }
+    }
+
+    /// Every user who has recorded anything, sorted.
+    public func users() throws -> [String] {
+        try withCore { core in try core.store.users() }
+    }
+
+    // MARK: Store
+
+    /// Counts and sizes of the store.
+    public func statistics() throws -> StoreStatistics {
+        try withCore { core in
+            let counts = try core.store.counts()
+            return StoreStatistics(
+                papers: counts.papers, users: counts.users, events: counts.events, terms: counts.terms,
+                sizeBytes: core.store.sizeOnDisk(), schemaVersion: Int(Keys.schemaVersion), path: path
+            )
+        }
+    }
+}
+
+/// Counts and sizes of a store, as `folio stats` shows them.
+public struct StoreStatistics: Sendable, Codable, Equatable {
+    public var papers: Int
+    public var users: Int
+    public var events: Int
+    /// Distinct index terms in the vocabulary.
+    public var terms: Int
+    /// Bytes on disk.
+    public var sizeBytes: Int64
+    public var schemaVersion: Int
+    public var path: String
+}

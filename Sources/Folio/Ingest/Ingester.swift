@@ -1,0 +1,171 @@
+/// Merges incoming papers into the store: dedup by id, by ids seen before, and by normalised title;
+/// keeps the paper record, its terms, its index entries and the corpus statistics in step.
+///
+/// Changes gather in memory and reach the store only through ``commit(durable:marker:)``, one batch
+/// at a time, so every paper is either wholly present or wholly absent.
+struct Ingester {
+    enum Outcome: Sendable, Equatable {
+        case added, merged, unchanged
+    }
+
+    private let store: FolioStore
+    private let analyzer: TextAnalyzer
+    private var staged: StagedWrites
+    private var counts: StoreCounts
+    /// Vocabulary entries read or created during this ingest; `dirtyTerms` still have to be written.
+    private var vocabulary: [String: TermEntry] = [:]
+    private var dirtyTerms: Set<String> = []
+
+    init(store: FolioStore, analyzer: TextAnalyzer) throws {
+        self.store = store
+        self.analyzer = analyzer
+        staged = StagedWrites(base: store.keyValues)
+        counts = try store.counts()
+    }
+
+    /// Bytes waiting to be committed.
+    var stagedBytes: Int { staged.byteCount }
+
+    /// Adds one paper, or merges it into the paper it duplicates.
+    /// - Parameter defaultDay: the day recorded when the listing gives none.
+    mutating func add(_ incoming: IncomingPaper, defaultDay: Day) throws -> Outcome {
+        let normalizedTitle = TextAnalyzer.normalizedTitle(incoming.title)
+        guard !normalizedTitle.isEmpty else {
+            throw RecordProblem(line: 0, message: "the title \"\(incoming.title.prefix(80))\" has no letters or digits")
+        }
+        let day = incoming.published ?? defaultDay
+        let appearance = Appearance(source: incoming.source, day: day)
+
+        if let existingID = try existingPaperID(for: incoming, normalizedTitle: normalizedTitle),
+           let existing = try store.paper(existingID, in: stagedReader)
+        {
+            return try merge(incoming, appearance: appearance, into: existing)
+        }
+
+        let id = incoming.externalID ?? PaperID.derived(fromNormalizedTitle: normalizedTitle)
+        let paper = Paper(
+            id: id, title: incoming.title, abstract: incoming.abstract, authors: incoming.authors,
+            categories: incoming.categories, links: incoming.links, published: day, appearances: [appearance]
+        )
+        staged.put(paper.encoded(), for: Keys.paper(id))
+        staged.put(Array(id.utf8), for: Keys.title(normalizedTitle))
+        staged.put([], for: Keys.day(day, paper: id))
+        try index(paper, replacing: nil)
+        counts.papers += 1
+        return .added
+    }
+
+    private var stagedReader: StagedReader { StagedReader(staged: staged) }
+
+    private func existingPaperID(for incoming: IncomingPaper, normalizedTitle: String) throws -> String? {
+        if let id = incoming.externalID {
+            if try staged.value(for: Keys.paper(id)) != nil { return id }
+            if let target = try staged.value(for: Keys.alias(id)) { return String(decoding: target, as: UTF8.self) }
+        }
+        return try staged.value(for: Keys.title(normalizedTitle)).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    private mutating func merge(_ incoming: IncomingPaper, appearance: Appearance, into existing: Paper) throws -> Outcome {
+        var paper = existing
+        if !paper.appearances.contains(appearance) {
+            paper.appearances.append(appearance)
+            paper.appearances.sort()
+        }
+        if let id = incoming.externalID, id != paper.id, !paper.aliases.contains(id) {
+            paper.aliases.append(id)
+            staged.put(Array(paper.id.utf8), for: Keys.alias(id))
+        }
+        if paper.abstract.isEmpty, !incoming.abstract.isEmpty { paper.abstract = incoming.abstract }
+        if paper.authors.isEmpty { paper.authors = incoming.authors }
+        for category in incoming.categories where !paper.categories.contains(category) { paper.categories.append(category) }
+        for link in incoming.links where !paper.links.contains(link) { paper.links.append(link) }
+        if appearance.day < paper.published {
+            staged.delete(Keys.day(paper.published, paper: paper.id))
+            paper.published = appearance.day
+            staged.put([], for: Keys.day(paper.published, paper: paper.id))
+        }
+        guard paper != existing else { return .unchanged }
+        if paper.abstract != existing.abstract {
+            try index(paper, replacing: existing)
+        }
+        staged.put(paper.encoded(), for: Keys.paper(paper.id))
+        return .merged
+    }
+
+    /// Stores the paper's analysed terms and moves the document frequencies from the old text's terms to the new.
+    private mutating func index(_ paper: Paper, replacing old: Paper?) throws {
+        let terms = PaperTerms(
+            titleTerms: try analyzer.terms(paper.title).map { try termID($0) },
+            abstractTerms: try analyzer.terms(paper.abstract).map { try termID($0) }
+        )
+        var added = terms.distinctTerms
+        if old != nil, let bytes = try staged.value(for: Keys.paperTerms(paper.id)) {
+            let previous = try PaperTerms(record: bytes).distinctTerms
+            for id in previous.subtracting(added) { try adjustFrequency(ofTermID: id, by: -1) }
+            added.subtract(previous)
+        }
+        for id in added { try adjustFrequency(ofTermID: id, by: 1) }
+        staged.put(terms.encoded(), for: Keys.paperTerms(paper.id))
+    }
+
+    /// Term ids by name, for frequency updates (only terms touched in this ingest are here).
+    private var termsByID: [UInt32: String] = [:]
+
+    private mutating func termID(_ term: String) throws -> UInt32 {
+        if let entry = vocabulary[term] { return entry.id }
+        if let stored = try store.termEntry(term) {
+            vocabulary[term] = stored
+            termsByID[stored.id] = term
+            return stored.id
+        }
+        let id = UInt32(counts.terms)
+        counts.terms += 1
+        vocabulary[term] = TermEntry(id: id, documentFrequency: 0)
+        termsByID[id] = term
+        dirtyTerms.insert(term)
+        staged.put(Array(term.utf8), for: Keys.termName(id))
+        return id
+    }
+
+    private mutating func adjustFrequency(ofTermID id: UInt32, by delta: Int) throws {
+        let term: String
+        if let known = termsByID[id] {
+            term = known
+        } else {
+            guard let name = try store.termName(id) else { return }
+            term = name
+            if vocabulary[term] == nil, let stored = try store.termEntry(term) { vocabulary[term] = stored }
+            termsByID[id] = term
+        }
+        guard var entry = vocabulary[term] else { return }
+        entry.documentFrequency = max(0, entry.documentFrequency + delta)
+        vocabulary[term] = entry
+        dirtyTerms.insert(term)
+    }
+
+    /// Writes everything staged so far in one batch.
+    /// - Parameter marker: the ingest still in progress after this batch (`nil` clears it).
+    mutating func commit(durable: Bool, marker: String?) throws {
+        for term in dirtyTerms {
+            if let entry = vocabulary[term] { staged.put(entry.encoded(), for: Keys.term(term)) }
+        }
+        dirtyTerms.removeAll(keepingCapacity: true)
+        staged.put(counts.encoded(), for: Keys.counts)
+        if let marker { staged.put(Array(marker.utf8), for: Keys.ingestInProgress) } else { staged.delete(Keys.ingestInProgress) }
+        try store.commit(staged, durable: durable)
+        staged = StagedWrites(base: store.keyValues)
+    }
+}
+
+/// Lets store reads see staged, uncommitted records.
+private struct StagedReader: KeyValueReader, @unchecked Sendable {
+    let staged: StagedWrites
+
+    func value(for key: [UInt8]) throws(StoreError) -> [UInt8]? {
+        try staged.value(for: key)
+    }
+
+    func scan(prefix: [UInt8], from start: [UInt8]?, reverse: Bool, _ body: ([UInt8], [UInt8]) throws -> Bool) throws {
+        preconditionFailure("staged writes are read by key only")
+    }
+}

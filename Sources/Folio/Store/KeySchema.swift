@@ -1,0 +1,128 @@
+/// The key schema: every key Folio writes, in one place.
+///
+/// A key is a one-letter entity prefix followed by components separated by a 0x00 byte
+/// (ids and user names never contain NUL: ingest and the CLI refuse them). Numbers that must
+/// sort are fixed-width big-endian, signed ones in offset binary, so byte order is numeric order.
+///
+/// | prefix | key | value |
+/// | --- | --- | --- |
+/// | `M` | `M·schema` | schema version, UInt32 big-endian |
+/// | `M` | `M·counts` | ``StoreCounts`` (papers, users, events, terms) |
+/// | `M` | `M·ingest` | the ingest in progress, if one was interrupted (file path) |
+/// | `P` | `P·<paper id>` | ``Paper`` record |
+/// | `T` | `T·<paper id>` | the paper's terms: term ids of title then abstract, in text order |
+/// | `I` | `I·title·<normalised title>` | paper id (finds the same paper across sources) |
+/// | `I` | `I·alias·<other id>` | paper id (ids a merged paper also arrived under) |
+/// | `I` | `I·day·<day>·<paper id>` | empty (papers by listing date) |
+/// | `V` | `V·<term>` | term id and document frequency |
+/// | `W` | `W·<term id>` | term (to explain scores in words) |
+/// | `E` | `E·<user>·<time ms>·<seq>` | ``Event`` without its user; the user's log in time order |
+/// | `U` | `U·<user>·profile` | the user's profile: event sequence counter, first seen |
+///
+/// A paper's record, its `T` entry, its `I` entries and its share of the `V` statistics always
+/// change in one write batch, so no reader sees a half-ingested paper.
+enum Keys {
+    /// Version 1: the layout above.
+    static let schemaVersion: UInt32 = 1
+
+    static let separator: UInt8 = 0
+
+    static let schema = key("M", "schema")
+    static let counts = key("M", "counts")
+    static let ingestInProgress = key("M", "ingest")
+
+    static let papers = prefix("P")
+    static func paper(_ id: String) -> [UInt8] { key("P", id) }
+
+    static let paperTermsPrefix = prefix("T")
+    static func paperTerms(_ id: String) -> [UInt8] { key("T", id) }
+
+    static let titleIndex = prefix("I", "title")
+    static func title(_ normalizedTitle: String) -> [UInt8] { key("I", "title", normalizedTitle) }
+
+    static let aliasIndex = prefix("I", "alias")
+    static func alias(_ id: String) -> [UInt8] { key("I", "alias", id) }
+
+    static let dayIndex = prefix("I", "day")
+    static func day(_ day: Day, paper id: String) -> [UInt8] {
+        var bytes = prefix("I", "day")
+        append(day, to: &bytes)
+        bytes.append(separator)
+        bytes.append(contentsOf: id.utf8)
+        return bytes
+    }
+    static func dayIndexStart(_ day: Day) -> [UInt8] {
+        var bytes = prefix("I", "day")
+        append(day, to: &bytes)
+        return bytes
+    }
+    /// The day and paper id of an `I·day` key.
+    static func decodeDayKey(_ key: [UInt8]) -> (Day, String)? {
+        let start = dayIndex.count
+        guard key.count > start + 5, key[start + 4] == separator else { return nil }
+        var raw: UInt32 = 0
+        for index in start ..< start + 4 { raw = raw << 8 | UInt32(key[index]) }
+        let day = Day(daysSinceEpoch: Int32(bitPattern: raw ^ 0x8000_0000))
+        return (day, String(decoding: key[(start + 5)...], as: UTF8.self))
+    }
+
+    static let vocabulary = prefix("V")
+    static func term(_ term: String) -> [UInt8] { key("V", term) }
+
+    static let termNames = prefix("W")
+    static func termName(_ id: UInt32) -> [UInt8] {
+        var bytes = prefix("W")
+        withUnsafeBytes(of: id.bigEndian) { bytes.append(contentsOf: $0) }
+        return bytes
+    }
+
+    static let events = prefix("E")
+    static func events(of user: String) -> [UInt8] { prefix("E", user) }
+    static func event(user: String, milliseconds: Int64, sequence: UInt32) -> [UInt8] {
+        var bytes = prefix("E", user)
+        withUnsafeBytes(of: (UInt64(bitPattern: milliseconds) ^ 0x8000_0000_0000_0000).bigEndian) { bytes.append(contentsOf: $0) }
+        bytes.append(separator)
+        withUnsafeBytes(of: sequence.bigEndian) { bytes.append(contentsOf: $0) }
+        return bytes
+    }
+
+    static let users = prefix("U")
+    static func userProfile(_ user: String) -> [UInt8] { key("U", user, "profile") }
+
+    /// The text of the last component of a key (after its final separator).
+    static func lastComponent(of key: [UInt8]) -> String {
+        let start = (key.lastIndex(of: separator) ?? -1) + 1
+        return String(decoding: key[start...], as: UTF8.self)
+    }
+
+    /// The component that follows `prefix` up to the next separator.
+    static func component(after prefix: [UInt8], in key: [UInt8]) -> String {
+        let rest = key[prefix.count...]
+        let end = rest.firstIndex(of: separator) ?? rest.endIndex
+        return String(decoding: rest[..<end], as: UTF8.self)
+    }
+
+    private static func append(_ day: Day, to bytes: inout [UInt8]) {
+        withUnsafeBytes(of: (UInt32(bitPattern: day.daysSinceEpoch) ^ 0x8000_0000).bigEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    /// Components joined by the separator, with a trailing separator so that a scan of `prefix("I", "day")`
+    /// never matches `I·days…`.
+    static func prefix(_ components: String...) -> [UInt8] {
+        var bytes: [UInt8] = []
+        for component in components {
+            bytes.append(contentsOf: component.utf8)
+            bytes.append(separator)
+        }
+        return bytes
+    }
+
+    private static func key(_ components: String...) -> [UInt8] {
+        var bytes: [UInt8] = []
+        for (index, component) in components.enumerated() {
+            if index > 0 { bytes.append(separator) }
+            bytes.append(contentsOf: component.utf8)
+        }
+        return bytes
+    }
+}

@@ -1,0 +1,78 @@
+/// The narrow seam between Folio and its storage engine: an ordered map of byte strings.
+///
+/// Everything Folio stores goes through these few calls, so that ranking, scheduling and
+/// ingest never see LevelDB. A lab that outgrows one machine can put Folio on any ordered
+/// key-value store (a distributed one included) by implementing this protocol.
+protocol OrderedKeyValueStore: KeyValueReader, AnyObject, Sendable {
+    /// Applies every operation of `batch` atomically and in order.
+    /// - Parameter durable: when `true`, the call returns only after the batch reached stable storage.
+    func write(_ batch: KeyValueBatch, durable: Bool) throws(StoreError)
+
+    /// A consistent, read-only view of the store as it is now; later writes are not visible through it.
+    func snapshot() -> any KeyValueReader
+}
+
+/// Read access to an ordered map of byte strings.
+protocol KeyValueReader: Sendable {
+    /// The value stored under `key`: `nil` when the key is absent, an empty array when the value is empty.
+    func value(for key: [UInt8]) throws(StoreError) -> [UInt8]?
+
+    /// Visits the entries whose keys start with `prefix`, in key order (or reverse key order),
+    /// starting at `start` when given (inclusive), until `body` returns `false`.
+    func scan(
+        prefix: [UInt8],
+        from start: [UInt8]?,
+        reverse: Bool,
+        _ body: (_ key: [UInt8], _ value: [UInt8]) throws -> Bool
+    ) throws
+}
+
+extension KeyValueReader {
+    /// Visits the entries whose keys start with `prefix` in key order, until `body` returns `false`.
+    func scan(prefix: [UInt8], _ body: (_ key: [UInt8], _ value: [UInt8]) throws -> Bool) throws {
+        try scan(prefix: prefix, from: nil, reverse: false, body)
+    }
+
+    /// Whether a value (even an empty one) is stored under `key`.
+    func contains(_ key: [UInt8]) throws(StoreError) -> Bool {
+        try value(for: key) != nil
+    }
+}
+
+/// A list of puts and deletes applied atomically by ``OrderedKeyValueStore/write(_:durable:)``.
+struct KeyValueBatch: Sendable {
+    enum Operation: Sendable, Equatable {
+        case put(key: [UInt8], value: [UInt8])
+        case delete(key: [UInt8])
+    }
+
+    private(set) var operations: [Operation] = []
+    /// The bytes of every key and value in the batch, to decide when a large batch should be committed.
+    private(set) var byteCount = 0
+
+    var isEmpty: Bool { operations.isEmpty }
+
+    mutating func put(_ value: [UInt8], for key: [UInt8]) {
+        operations.append(.put(key: key, value: value))
+        byteCount += key.count + value.count
+    }
+
+    mutating func delete(_ key: [UInt8]) {
+        operations.append(.delete(key: key))
+        byteCount += key.count
+    }
+}
+
+/// The smallest key greater than every key that starts with `prefix`, or `nil` if there is none
+/// (the prefix is empty or all 0xFF).
+func keyAfterPrefix(_ prefix: [UInt8]) -> [UInt8]? {
+    var end = prefix
+    while let last = end.last {
+        if last < 0xFF {
+            end[end.count - 1] = last + 1
+            return end
+        }
+        end.removeLast()
+    }
+    return nil
+}

@@ -1,0 +1,318 @@
+internal import CLevelDB
+import Foundation
+
+/// A LevelDB database opened through its C API: a small, safe wrapper that knows nothing of papers.
+///
+/// The C handle is thread-safe for reads and writes (LevelDB serializes writers internally), so
+/// this class is `@unchecked Sendable`; iterators, snapshots and write batches are confined to a
+/// single call and released before it returns, which keeps every C object's lifetime inside the
+/// database's. Closing waits for nothing: callers must not close while other calls are running,
+/// which the `Engine` guarantees by owning the only reference.
+final class LevelDB: OrderedKeyValueStore, @unchecked Sendable {
+    struct Options: Sendable {
+        var createIfMissing = true
+        /// Check every block's checksum on read and fail early on damage (used by `doctor`).
+        var paranoidChecks = false
+        var writeBufferBytes = 8 << 20
+        var blockCacheBytes = 32 << 20
+        var bloomFilterBitsPerKey = 10
+    }
+
+    let path: String
+    private var handle: OpaquePointer?
+    private let options: OpaquePointer
+    private let readOptions: OpaquePointer
+    private let verifyingReadOptions: OpaquePointer
+    private let syncWriteOptions: OpaquePointer
+    private let plainWriteOptions: OpaquePointer
+    private let cache: OpaquePointer?
+    private let filterPolicy: OpaquePointer?
+
+    /// Opens (and, with `createIfMissing`, creates) the database in directory `path`.
+    init(path: String, options settings: Options = Options()) throws(StoreError) {
+        self.path = path
+        options = leveldb_options_create()
+        leveldb_options_set_create_if_missing(options, settings.createIfMissing ? 1 : 0)
+        leveldb_options_set_paranoid_checks(options, settings.paranoidChecks ? 1 : 0)
+        leveldb_options_set_write_buffer_size(options, settings.writeBufferBytes)
+        cache = settings.blockCacheBytes > 0 ? leveldb_cache_create_lru(settings.blockCacheBytes) : nil
+        if let cache { leveldb_options_set_cache(options, cache) }
+        filterPolicy = settings.bloomFilterBitsPerKey > 0
+            ? leveldb_filterpolicy_create_bloom(Int32(settings.bloomFilterBitsPerKey)) : nil
+        if let filterPolicy { leveldb_options_set_filter_policy(options, filterPolicy) }
+        readOptions = leveldb_readoptions_create()
+        verifyingReadOptions = leveldb_readoptions_create()
+        leveldb_readoptions_set_verify_checksums(verifyingReadOptions, 1)
+        leveldb_readoptions_set_fill_cache(verifyingReadOptions, 0)
+        syncWriteOptions = leveldb_writeoptions_create()
+        leveldb_writeoptions_set_sync(syncWriteOptions, 1)
+        plainWriteOptions = leveldb_writeoptions_create()
+
+        var error: UnsafeMutablePointer<CChar>?
+        let opened = leveldb_open(options, path, &error)
+        // Every stored property is set by now, so a failed init still runs deinit, which releases the options.
+        if let message = Self.consume(error) { throw StoreError(levelDBMessage: message, path: path) }
+        handle = opened
+    }
+
+    deinit {
+        close()
+        releaseOptions()
+    }
+
+    private func releaseOptions() {
+        leveldb_options_destroy(options)
+        leveldb_readoptions_destroy(readOptions)
+        leveldb_readoptions_destroy(verifyingReadOptions)
+        leveldb_writeoptions_destroy(syncWriteOptions)
+        leveldb_writeoptions_destroy(plainWriteOptions)
+        if let cache { leveldb_cache_destroy(cache) }
+        if let filterPolicy { leveldb_filterpolicy_destroy(filterPolicy) }
+    }
+
+    /// Closes the database and releases its lock; later calls fail with ``StoreError/Kind/closed``.
+    func close() {
+        if let handle {
+            leveldb_close(handle)
+            self.handle = nil
+        }
+    }
+
+    private func openHandle() throws(StoreError) -> OpaquePointer {
+        guard let handle else { throw StoreError(kind: .closed, path: path, message: "closed") }
+        return handle
+    }
+
+    /// Turns a LevelDB error string into a Swift string and frees it.
+    private static func consume(_ error: UnsafeMutablePointer<CChar>?) -> String? {
+        guard let error else { return nil }
+        defer { leveldb_free(error) }
+        return String(cString: error)
+    }
+
+    // MARK: Reads
+
+    func value(for key: [UInt8]) throws(StoreError) -> [UInt8]? {
+        try value(for: key, options: readOptions)
+    }
+
+    fileprivate func value(for key: [UInt8], options: OpaquePointer) throws(StoreError) -> [UInt8]? {
+        let db = try openHandle()
+        var length = 0
+        var error: UnsafeMutablePointer<CChar>?
+        let bytes = key.withUnsafeBufferPointer { keyBuffer in
+            keyBuffer.withMemoryRebound(to: CChar.self) {
+                leveldb_get(db, options, $0.baseAddress, $0.count, &length, &error)
+            }
+        }
+        if let message = Self.consume(error) { throw StoreError(levelDBMessage: message, path: path) }
+        // NULL means absent; a non-NULL pointer with length 0 is a stored empty value.
+        guard let bytes else { return nil }
+        defer { leveldb_free(bytes) }
+        return bytes.withMemoryRebound(to: UInt8.self, capacity: length) {
+            Array(UnsafeBufferPointer(start: $0, count: length))
+        }
+    }
+
+    func scan(
+        prefix: [UInt8], from start: [UInt8]?, reverse: Bool,
+        _ body: (_ key: [UInt8], _ value: [UInt8]) throws -> Bool
+    ) throws {
+        try scan(prefix: prefix, from: start, reverse: reverse, options: readOptions, body)
+    }
+
+    fileprivate func scan(
+        prefix: [UInt8], from start: [UInt8]?, reverse: Bool, options: OpaquePointer,
+        _ body: (_ key: [UInt8], _ value: [UInt8]) throws -> Bool
+    ) throws {
+        let db = try openHandle()
+        guard let iterator = leveldb_create_iterator(db, options) else { return }
+        defer { leveldb_iter_destroy(iterator) }
+
+        func seek(_ key: [UInt8]) {
+            key.withUnsafeBufferPointer { buffer in
+                buffer.withMemoryRebound(to: CChar.self) { leveldb_iter_seek(iterator, $0.baseAddress, $0.count) }
+            }
+        }
+        if reverse {
+            if let start {
+                seek(start)
+                if leveldb_iter_valid(iterator) == 0 {
+                    leveldb_iter_seek_to_last(iterator)
+                } else if !Self.currentKey(iterator).elementsEqual(start) {
+                    leveldb_iter_prev(iterator)
+                }
+            } else if let end = keyAfterPrefix(prefix) {
+                seek(end)
+                if leveldb_iter_valid(iterator) == 0 { leveldb_iter_seek_to_last(iterator) } else { leveldb_iter_prev(iterator) }
+            } else {
+                leveldb_iter_seek_to_last(iterator)
+            }
+        } else {
+            seek(start.map { $0.lexicographicallyPrecedes(prefix) ? prefix : $0 } ?? prefix)
+        }
+
+        while leveldb_iter_valid(iterator) != 0 {
+            let key = Self.currentKey(iterator)
+            guard key.starts(with: prefix) else { break }
+            var length = 0
+            let valuePointer = leveldb_iter_value(iterator, &length)
+            let value = valuePointer.map { pointer in
+                pointer.withMemoryRebound(to: UInt8.self, capacity: length) { Array(UnsafeBufferPointer(start: $0, count: length)) }
+            } ?? []
+            guard try body(key, value) else { break }
+            if reverse { leveldb_iter_prev(iterator) } else { leveldb_iter_next(iterator) }
+        }
+        var error: UnsafeMutablePointer<CChar>?
+        leveldb_iter_get_error(iterator, &error)
+        if let message = Self.consume(error) { throw StoreError(levelDBMessage: message, path: path) }
+    }
+
+    private static func currentKey(_ iterator: OpaquePointer) -> [UInt8] {
+        var length = 0
+        guard let pointer = leveldb_iter_key(iterator, &length) else { return [] }
+        return pointer.withMemoryRebound(to: UInt8.self, capacity: length) { Array(UnsafeBufferPointer(start: $0, count: length)) }
+    }
+
+    // MARK: Writes
+
+    func write(_ batch: KeyValueBatch, durable: Bool) throws(StoreError) {
+        let db = try openHandle()
+        let cBatch = leveldb_writebatch_create()
+        defer { leveldb_writebatch_destroy(cBatch) }
+        for operation in batch.operations {
+            switch operation {
+            case let .put(key, value):
+                key.withUnsafeBufferPointer { keyBuffer in
+                    value.withUnsafeBufferPointer { valueBuffer in
+                        keyBuffer.withMemoryRebound(to: CChar.self) { k in
+                            valueBuffer.withMemoryRebound(to: CChar.self) { v in
+                                leveldb_writebatch_put(cBatch, k.baseAddress, k.count, v.baseAddress, v.count)
+                            }
+                        }
+                    }
+                }
+            case let .delete(key):
+                key.withUnsafeBufferPointer { keyBuffer in
+                    keyBuffer.withMemoryRebound(to: CChar.self) { leveldb_writebatch_delete(cBatch, $0.baseAddress, $0.count) }
+                }
+            }
+        }
+        var error: UnsafeMutablePointer<CChar>?
+        leveldb_write(db, durable ? syncWriteOptions : plainWriteOptions, cBatch, &error)
+        if let message = Self.consume(error) { throw StoreError(levelDBMessage: message, path: path) }
+    }
+
+    // MARK: Snapshots
+
+    func snapshot() -> any KeyValueReader {
+        LevelDBSnapshot(database: self)
+    }
+
+    /// A reader that checks every block's checksum, for verification passes.
+    func verifyingReader() -> any KeyValueReader {
+        VerifyingReader(database: self, options: verifyingReadOptions)
+    }
+
+    fileprivate func createSnapshot() throws(StoreError) -> (OpaquePointer, OpaquePointer) {
+        let db = try openHandle()
+        let snapshot = leveldb_create_snapshot(db)!
+        let options = leveldb_readoptions_create()!
+        leveldb_readoptions_set_snapshot(options, snapshot)
+        return (snapshot, options)
+    }
+
+    fileprivate func releaseSnapshot(_ snapshot: OpaquePointer, options: OpaquePointer) {
+        leveldb_readoptions_destroy(options)
+        if let handle { leveldb_release_snapshot(handle, snapshot) }
+    }
+
+    // MARK: Maintenance
+
+    /// A LevelDB property such as `leveldb.stats` or `leveldb.approximate-memory-usage`.
+    func property(_ name: String) -> String? {
+        guard let handle, let value = leveldb_property_value(handle, name) else { return nil }
+        defer { leveldb_free(value) }
+        return String(cString: value)
+    }
+
+    /// Compacts the whole key range, reclaiming the space of deleted and overwritten entries.
+    func compact() throws(StoreError) {
+        let db = try openHandle()
+        leveldb_compact_range(db, nil, 0, nil, 0)
+    }
+
+    /// Runs LevelDB's repair on a closed database directory: salvages what it can, may drop damaged data.
+    static func repair(path: String) throws(StoreError) {
+        let options = leveldb_options_create()
+        defer { leveldb_options_destroy(options) }
+        var error: UnsafeMutablePointer<CChar>?
+        leveldb_repair_db(options, path, &error)
+        if let message = consume(error) { throw StoreError(levelDBMessage: message, path: path) }
+    }
+
+    /// Deletes the database in `path`, which must not be open.
+    static func destroy(path: String) throws(StoreError) {
+        let options = leveldb_options_create()
+        defer { leveldb_options_destroy(options) }
+        var error: UnsafeMutablePointer<CChar>?
+        leveldb_destroy_db(options, path, &error)
+        if let message = consume(error) { throw StoreError(levelDBMessage: message, path: path) }
+    }
+}
+
+/// A consistent view of the database at one moment. It keeps the database alive and releases
+/// its LevelDB snapshot when the last reference goes, always before the database closes.
+private final class LevelDBSnapshot: KeyValueReader, @unchecked Sendable {
+    private let database: LevelDB
+    private let state: (snapshot: OpaquePointer, options: OpaquePointer)?
+    private let failure: StoreError?
+
+    init(database: LevelDB) {
+        self.database = database
+        do {
+            state = try database.createSnapshot()
+            failure = nil
+        } catch {
+            state = nil
+            failure = error
+        }
+    }
+
+    deinit {
+        if let state { database.releaseSnapshot(state.snapshot, options: state.options) }
+    }
+
+    private func options() throws(StoreError) -> OpaquePointer {
+        guard let state else { throw failure! }
+        return state.options
+    }
+
+    func value(for key: [UInt8]) throws(StoreError) -> [UInt8]? {
+        try database.value(for: key, options: options())
+    }
+
+    func scan(
+        prefix: [UInt8], from start: [UInt8]?, reverse: Bool,
+        _ body: (_ key: [UInt8], _ value: [UInt8]) throws -> Bool
+    ) throws {
+        try database.scan(prefix: prefix, from: start, reverse: reverse, options: options(), body)
+    }
+}
+
+/// Reads through options that verify checksums, to detect damage instead of tolerating it.
+private struct VerifyingReader: KeyValueReader, @unchecked Sendable {
+    let database: LevelDB
+    let options: OpaquePointer
+
+    func value(for key: [UInt8]) throws(StoreError) -> [UInt8]? {
+        try database.value(for: key, options: options)
+    }
+
+    func scan(
+        prefix: [UInt8], from start: [UInt8]?, reverse: Bool,
+        _ body: (_ key: [UInt8], _ value: [UInt8]) throws -> Bool
+    ) throws {
+        try database.scan(prefix: prefix, from: start, reverse: reverse, options: options, body)
+    }
+}

@@ -1,0 +1,241 @@
+import Foundation
+
+/// The stored forms of Folio's records: a version byte, then fields in a fixed order.
+///
+/// A reader accepts every version it knows and refuses newer ones with a clear error, so an old
+/// binary never misreads a record written by a newer one.
+enum RecordCodec {
+    struct Failure: Error, CustomStringConvertible {
+        let record: String
+        let detail: String
+        var description: String { "damaged \(record) record: \(detail)" }
+    }
+
+    static func decode<T>(_ record: String, _ bytes: [UInt8], version expected: UInt8, _ body: (inout BinaryReader) throws(BinaryReader.Failure) -> T) throws(Failure) -> T {
+        var reader = BinaryReader(bytes)
+        do {
+            let version = try reader.byte()
+            guard version == expected else {
+                throw Failure(record: record, detail: "version \(version), this build reads version \(expected)")
+            }
+            let value = try body(&reader)
+            guard reader.isAtEnd else { throw Failure(record: record, detail: "\(bytes.count - reader.offset) unexpected trailing bytes") }
+            return value
+        } catch let failure as Failure {
+            throw failure
+        } catch {
+            throw Failure(record: record, detail: "\(error)")
+        }
+    }
+}
+
+extension Paper {
+    static let recordVersion: UInt8 = 1
+
+    func encoded() -> [UInt8] {
+        var writer = BinaryWriter(capacity: 256 + title.utf8.count + abstract.utf8.count)
+        writer.byte(Self.recordVersion)
+        writer.string(id)
+        writer.string(title)
+        writer.string(abstract)
+        writer.strings(authors)
+        writer.strings(categories)
+        writer.strings(links)
+        writer.strings(aliases)
+        writer.signedVarint(Int64(published.daysSinceEpoch))
+        writer.varint(appearances.count)
+        for appearance in appearances {
+            writer.string(appearance.source)
+            writer.signedVarint(Int64(appearance.day.daysSinceEpoch))
+        }
+        return writer.bytes
+    }
+
+    init(record bytes: [UInt8]) throws(RecordCodec.Failure) {
+        self = try RecordCodec.decode("paper", bytes, version: Self.recordVersion) { reader throws(BinaryReader.Failure) in
+            let id = try reader.string()
+            let title = try reader.string()
+            let abstract = try reader.string()
+            let authors = try reader.strings()
+            let categories = try reader.strings()
+            let links = try reader.strings()
+            let aliases = try reader.strings()
+            let published = try reader.day()
+            var appearances: [Appearance] = []
+            for _ in 0 ..< (try reader.count(atMost: bytes.count)) {
+                appearances.append(Appearance(source: try reader.string(), day: try reader.day()))
+            }
+            return Paper(id: id, title: title, abstract: abstract, authors: authors, categories: categories,
+                         links: links, aliases: aliases, published: published, appearances: appearances)
+        }
+    }
+}
+
+extension BinaryReader {
+    mutating func day() throws(Failure) -> Day {
+        let start = offset
+        let raw = try signedVarint()
+        guard let days = Int32(exactly: raw) else { throw Failure(offset: start, expected: "a day number") }
+        return Day(daysSinceEpoch: days)
+    }
+}
+
+extension Event {
+    static let recordVersion: UInt8 = 1
+
+    /// The user is in the key, so the record leaves it out.
+    func encoded() -> [UInt8] {
+        var writer = BinaryWriter()
+        writer.byte(Self.recordVersion)
+        writer.string(paperID)
+        writer.string(action.rawValue)
+        writer.signedVarint(milliseconds)
+        writer.string(value ?? "")
+        return writer.bytes
+    }
+
+    init(user: String, record bytes: [UInt8]) throws(RecordCodec.Failure) {
+        self = try RecordCodec.decode("event", bytes, version: Self.recordVersion) { reader throws(BinaryReader.Failure) in
+            let paperID = try reader.string()
+            let action = Action(rawValue: try reader.string())
+            let milliseconds = try reader.signedVarint()
+            let value = try reader.string()
+            return Event(user: user, paperID: paperID, action: action,
+                         time: Date(timeIntervalSince1970: Double(milliseconds) / 1000), value: value.isEmpty ? nil : value)
+        }
+    }
+
+    var milliseconds: Int64 { Int64((time.timeIntervalSince1970 * 1000).rounded(.down)) }
+}
+
+/// Totals kept up to date in the same batches that change them, so `stats` need not scan.
+struct StoreCounts: Equatable, Sendable {
+    var papers = 0
+    var users = 0
+    var events = 0
+    var terms = 0
+
+    static let recordVersion: UInt8 = 1
+
+    func encoded() -> [UInt8] {
+        var writer = BinaryWriter()
+        writer.byte(Self.recordVersion)
+        for value in [papers, users, events, terms] { writer.varint(value) }
+        return writer.bytes
+    }
+
+    init() {}
+
+    init(record bytes: [UInt8]) throws(RecordCodec.Failure) {
+        self = try RecordCodec.decode("counts", bytes, version: Self.recordVersion) { reader throws(BinaryReader.Failure) in
+            var counts = StoreCounts()
+            counts.papers = try reader.count()
+            counts.users = try reader.count()
+            counts.events = try reader.count()
+            counts.terms = try reader.count()
+            return counts
+        }
+    }
+}
+
+/// A vocabulary entry: the term's id and in how many papers it occurs.
+struct TermEntry: Equatable, Sendable {
+    var id: UInt32
+    var documentFrequency: Int
+
+    static let recordVersion: UInt8 = 1
+
+    func encoded() -> [UInt8] {
+        var writer = BinaryWriter(capacity: 8)
+        writer.byte(Self.recordVersion)
+        writer.varint(UInt64(id))
+        writer.varint(documentFrequency)
+        return writer.bytes
+    }
+
+    init(id: UInt32, documentFrequency: Int) {
+        self.id = id
+        self.documentFrequency = documentFrequency
+    }
+
+    init(record bytes: [UInt8]) throws(RecordCodec.Failure) {
+        self = try RecordCodec.decode("vocabulary", bytes, version: Self.recordVersion) { reader throws(BinaryReader.Failure) in
+            let id = try reader.varint()
+            guard let id32 = UInt32(exactly: id) else { throw BinaryReader.Failure(offset: 1, expected: "a 32-bit term id") }
+            return TermEntry(id: id32, documentFrequency: try reader.count())
+        }
+    }
+}
+
+/// A paper's analysed text: term ids in text order, title first, ready for TF-IDF and phrases.
+struct PaperTerms: Equatable, Sendable {
+    var titleTerms: [UInt32]
+    var abstractTerms: [UInt32]
+
+    static let recordVersion: UInt8 = 1
+
+    /// Each distinct term once.
+    var distinctTerms: Set<UInt32> { Set(titleTerms).union(abstractTerms) }
+
+    func encoded() -> [UInt8] {
+        var writer = BinaryWriter(capacity: 2 * (titleTerms.count + abstractTerms.count) + 8)
+        writer.byte(Self.recordVersion)
+        writer.varint(titleTerms.count)
+        for term in titleTerms { writer.varint(UInt64(term)) }
+        writer.varint(abstractTerms.count)
+        for term in abstractTerms { writer.varint(UInt64(term)) }
+        return writer.bytes
+    }
+
+    init(titleTerms: [UInt32], abstractTerms: [UInt32]) {
+        self.titleTerms = titleTerms
+        self.abstractTerms = abstractTerms
+    }
+
+    init(record bytes: [UInt8]) throws(RecordCodec.Failure) {
+        self = try RecordCodec.decode("paper terms", bytes, version: Self.recordVersion) { reader throws(BinaryReader.Failure) in
+            func terms() throws(BinaryReader.Failure) -> [UInt32] {
+                let count = try reader.count(atMost: bytes.count)
+                var terms: [UInt32] = []
+                terms.reserveCapacity(count)
+                for _ in 0 ..< count { terms.append(UInt32(truncatingIfNeeded: try reader.varint())) }
+                return terms
+            }
+            return PaperTerms(titleTerms: try terms(), abstractTerms: try terms())
+        }
+    }
+}
+
+/// What Folio keeps about a user beyond the event log.
+struct UserProfile: Equatable, Sendable {
+    /// The next event's sequence number, which orders events recorded in the same millisecond.
+    var nextEventSequence: UInt32 = 0
+    var eventCount = 0
+    var firstSeen: Day
+
+    static let recordVersion: UInt8 = 1
+
+    func encoded() -> [UInt8] {
+        var writer = BinaryWriter()
+        writer.byte(Self.recordVersion)
+        writer.varint(UInt64(nextEventSequence))
+        writer.varint(eventCount)
+        writer.signedVarint(Int64(firstSeen.daysSinceEpoch))
+        return writer.bytes
+    }
+
+    init(firstSeen: Day) {
+        self.firstSeen = firstSeen
+    }
+
+    init(record bytes: [UInt8]) throws(RecordCodec.Failure) {
+        self = try RecordCodec.decode("user profile", bytes, version: Self.recordVersion) { reader throws(BinaryReader.Failure) in
+            let sequence = try reader.varint()
+            var profile = UserProfile(firstSeen: Day(daysSinceEpoch: 0))
+            profile.nextEventSequence = UInt32(truncatingIfNeeded: sequence)
+            profile.eventCount = try reader.count()
+            profile.firstSeen = try reader.day()
+            return profile
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import ArgumentParser
+import Folio
+import Foundation
+
+@main
+struct FolioCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "folio",
+        abstract: "A research-paper reading queue that learns your taste and brings starred papers back.",
+        discussion: """
+        Every command takes --db PATH (default $FOLIO_DB, else $XDG_DATA_HOME/folio, else ~/.local/share/folio), \
+        --user NAME (default $FOLIO_USER, else "default") and --now ISO-8601 (default $FOLIO_NOW, else the clock).
+        """,
+        subcommands: [Ingest.self, Show.self, List.self, Stats.self]
+    )
+
+    /// Runs the command; Folio's own errors print as one plain line on stderr with exit status 1.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as FolioError {
+            fail(error.description)
+        } catch let error as StoreError {
+            fail(error.description)
+        } catch {
+            exit(withError: error)
+        }
+    }
+
+    private static func fail(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("folio: error: \(message)\n".utf8))
+        Foundation.exit(1)
+    }
+}

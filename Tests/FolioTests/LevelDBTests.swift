@@ -1,0 +1,220 @@
+import Foundation
+import Testing
+@testable import Folio
+
+@Suite("LevelDB wrapper")
+struct LevelDBTests {
+    let directory = TemporaryDirectory("leveldb")
+
+    func open(_ options: LevelDB.Options = LevelDB.Options()) throws -> LevelDB {
+        try LevelDB(path: directory.subpath("db"), options: options)
+    }
+
+    @Test func missingKeyIsNilAndEmptyValueIsEmpty() throws {
+        let db = try open()
+        var batch = KeyValueBatch()
+        batch.put([], for: Array("empty".utf8))
+        try db.write(batch, durable: false)
+        #expect(try db.value(for: Array("absent".utf8)) == nil)
+        #expect(try db.value(for: Array("empty".utf8)) == [])
+        #expect(try db.contains(Array("empty".utf8)))
+    }
+
+    @Test func valuesAreBinarySafe() throws {
+        let db = try open()
+        let value: [UInt8] = [0, 1, 0, 255, 0]
+        var batch = KeyValueBatch()
+        batch.put(value, for: [0, 0, 7])
+        try db.write(batch, durable: true)
+        #expect(try db.value(for: [0, 0, 7]) == value)
+    }
+
+    @Test func batchAppliesInOrderAndAtomically() throws {
+        let db = try open()
+        var batch = KeyValueBatch()
+        batch.put(Array("1".utf8), for: Array("k".utf8))
+        batch.delete(Array("k".utf8))
+        batch.put(Array("2".utf8), for: Array("k2".utf8))
+        try db.write(batch, durable: false)
+        #expect(try db.value(for: Array("k".utf8)) == nil)
+        #expect(try db.value(for: Array("k2".utf8)) == Array("2".utf8))
+
+        // A batch that fails to apply (the store was closed) leaves nothing behind.
+        var second = KeyValueBatch()
+        second.put(Array("x".utf8), for: Array("a".utf8))
+        second.put(Array("y".utf8), for: Array("b".utf8))
+        db.close()
+        #expect(throws: StoreError.self) { try db.write(second, durable: true) }
+        let reopened = try open()
+        #expect(try reopened.value(for: Array("a".utf8)) == nil)
+        #expect(try reopened.value(for: Array("k2".utf8)) == Array("2".utf8))
+    }
+
+    @Test func prefixScanIsOrderedBothWays() throws {
+        let db = try open()
+        var batch = KeyValueBatch()
+        for key in ["b/2", "a/1", "b/10", "b/1", "c/1", "b"] { batch.put(Array(key.utf8), for: Array(key.utf8)) }
+        try db.write(batch, durable: false)
+        var forward: [String] = []
+        try db.scan(prefix: Array("b/".utf8)) { key, _ in forward.append(String(decoding: key, as: UTF8.self)); return true }
+        #expect(forward == ["b/1", "b/10", "b/2"])
+        var backward: [String] = []
+        try db.scan(prefix: Array("b/".utf8), from: nil, reverse: true) { key, _ in backward.append(String(decoding: key, as: UTF8.self)); return true }
+        #expect(backward == ["b/2", "b/10", "b/1"])
+        var fromMiddle: [String] = []
+        try db.scan(prefix: Array("b/".utf8), from: Array("b/10".utf8), reverse: true) { key, _ in fromMiddle.append(String(decoding: key, as: UTF8.self)); return true }
+        #expect(fromMiddle == ["b/10", "b/1"])
+        var stopped: [String] = []
+        try db.scan(prefix: Array("b/".utf8)) { key, _ in stopped.append(String(decoding: key, as: UTF8.self)); return false }
+        #expect(stopped == ["b/1"])
+    }
+
+    @Test func reverseScanOfTheLastPrefixAndOfAll0xFF() throws {
+        let db = try open()
+        var batch = KeyValueBatch()
+        for key: [UInt8] in [[0xFF, 1], [0xFF, 0xFF], [0xFE]] { batch.put(key, for: key) }
+        try db.write(batch, durable: false)
+        var keys: [[UInt8]] = []
+        try db.scan(prefix: [0xFF], from: nil, reverse: true) { key, _ in keys.append(key); return true }
+        #expect(keys == [[0xFF, 0xFF], [0xFF, 1]])
+    }
+
+    @Test func snapshotDoesNotSeeLaterWrites() throws {
+        let db = try open()
+        var batch = KeyValueBatch()
+        batch.put([1], for: [1])
+        try db.write(batch, durable: false)
+        let snapshot = db.snapshot()
+        var later = KeyValueBatch()
+        later.put([2], for: [1])
+        later.put([3], for: [3])
+        try db.write(later, durable: false)
+        #expect(try snapshot.value(for: [1]) == [1])
+        #expect(try snapshot.value(for: [3]) == nil)
+        #expect(try db.value(for: [1]) == [2])
+    }
+
+    @Test func secondOpenOfTheSameStoreIsLocked() throws {
+        let db = try open()
+        #expect {
+            _ = try LevelDB(path: directory.subpath("db"))
+        } throws: { error in
+            (error as? StoreError)?.kind == .locked
+        }
+        db.close()
+        // Closing releases the lock.
+        _ = try open()
+    }
+
+    @Test func missingStoreWithoutCreateIsNotFound() {
+        var options = LevelDB.Options()
+        options.createIfMissing = false
+        #expect {
+            _ = try LevelDB(path: directory.subpath("nothing-here"), options: options)
+        } throws: { error in
+            (error as? StoreError)?.kind == .notFound
+        }
+    }
+
+    @Test func corruptedTableIsReported() throws {
+        let path = directory.subpath("db")
+        do {
+            let db = try open()
+            for round in 0 ..< 4 {
+                var batch = KeyValueBatch()
+                for index in 0 ..< 500 { batch.put(Array(repeating: UInt8(index % 251), count: 200), for: Array("key-\(round)-\(index)".utf8)) }
+                try db.write(batch, durable: true)
+            }
+            try db.compact()
+        }
+        let tables = try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasSuffix(".ldb") }
+        #expect(!tables.isEmpty)
+        for table in tables {
+            let file = "\(path)/\(table)"
+            var bytes = [UInt8](FileManager.default.contents(atPath: file)!)
+            for offset in stride(from: 100, to: bytes.count - 100, by: 97) { bytes[offset] ^= 0x5A }
+            _ = FileManager.default.createFile(atPath: file, contents: Data(bytes))
+        }
+        var options = LevelDB.Options()
+        options.paranoidChecks = true
+        #expect {
+            let db = try LevelDB(path: path, options: options)
+            try db.verifyingReader().scan(prefix: []) { _, _ in true }
+        } throws: { error in
+            (error as? StoreError)?.kind == .corrupted
+        }
+    }
+
+    @Test func errorMessagesAreClassified() {
+        #expect(StoreError(levelDBMessage: "IO error: lock /x/LOCK: Resource temporarily unavailable", path: "/x").kind == .locked)
+        #expect(StoreError(levelDBMessage: "IO error: lock /x/LOCK: already held by process", path: "/x").kind == .locked)
+        #expect(StoreError(levelDBMessage: "Corruption: bad block", path: "/x").kind == .corrupted)
+        #expect(StoreError(levelDBMessage: "IO error: /x/000005.log: No space left on device", path: "/x").kind == .diskFull)
+        #expect(StoreError(levelDBMessage: "IO error: /x/LOCK: Read-only file system", path: "/x").kind == .readOnly)
+        #expect(StoreError(levelDBMessage: "Invalid argument: /x: does not exist (create_if_missing is false)", path: "/x").kind == .notFound)
+    }
+}
+
+@Suite("Key schema and records")
+struct RecordTests {
+    @Test func keyAfterPrefix() {
+        #expect(Folio.keyAfterPrefix([1, 2]) == [1, 3])
+        #expect(Folio.keyAfterPrefix([1, 0xFF]) == [2])
+        #expect(Folio.keyAfterPrefix([0xFF, 0xFF]) == nil)
+    }
+
+    @Test func dayKeysSortByDateIncludingBeforeEpoch() {
+        let days = [Day.iso("1969-12-31"), Day.iso("1970-01-01"), Day.iso("2024-08-14"), Day.iso("2024-08-15")]
+        let keys = days.map { Keys.day($0, paper: "x") }
+        #expect(keys == keys.sorted { $0.lexicographicallyPrecedes($1) })
+        #expect(Keys.decodeDayKey(Keys.day(Day.iso("2024-08-14"), paper: "2408.01234"))! == (Day.iso("2024-08-14"), "2408.01234"))
+    }
+
+    @Test func eventKeysSortByTime() {
+        let keys = [Int64(-5), 0, 1_700_000_000_000, 1_700_000_000_001].map { Keys.event(user: "ann", milliseconds: $0, sequence: 0) }
+        #expect(keys == keys.sorted { $0.lexicographicallyPrecedes($1) })
+        // One user's prefix never covers another whose name extends it.
+        #expect(!Keys.event(user: "annie", milliseconds: 0, sequence: 0).starts(with: Keys.events(of: "ann")))
+    }
+
+    @Test func paperRoundTrips() throws {
+        let paper = Paper(id: "2408.01234", title: "Ünïcode title", abstract: "Abstract with \u{0} nothing odd", authors: ["Jörg Koppitz", "A. B."],
+                          categories: ["cs.LG"], links: ["https://x.y"], aliases: ["t-1"], published: .iso("2024-08-14"),
+                          appearances: [Appearance(source: "hf-daily", day: .iso("2024-08-14")), Appearance(source: "arxiv", day: .iso("1969-01-01"))])
+        #expect(try Paper(record: paper.encoded()) == paper)
+    }
+
+    @Test func damagedRecordsAreRejected() {
+        let bytes = Paper(id: "x", title: "t", published: .iso("2024-01-01")).encoded()
+        #expect(throws: RecordCodec.Failure.self) { try Paper(record: Array(bytes.dropLast())) }
+        #expect(throws: RecordCodec.Failure.self) { try Paper(record: bytes + [0]) }
+        var newer = bytes
+        newer[0] = 99
+        #expect(throws: RecordCodec.Failure.self) { try Paper(record: newer) }
+        #expect(throws: RecordCodec.Failure.self) { try Paper(record: []) }
+    }
+
+    @Test func otherRecordsRoundTrip() throws {
+        let event = Event(user: "ann", paperID: "p1", action: .star, time: Date(timeIntervalSince1970: 1_723_600_000.123), value: "good")
+        #expect(try Event(user: "ann", record: event.encoded()) == event)
+        var counts = StoreCounts()
+        counts.papers = 300; counts.users = 2; counts.events = 70_000; counts.terms = 1 << 20
+        #expect(try StoreCounts(record: counts.encoded()) == counts)
+        let terms = PaperTerms(titleTerms: [1, 2, 70_000], abstractTerms: [])
+        #expect(try PaperTerms(record: terms.encoded()) == terms)
+        #expect(try TermEntry(record: TermEntry(id: 42, documentFrequency: 7).encoded()) == TermEntry(id: 42, documentFrequency: 7))
+    }
+
+    @Test func daysConvertBothWays() {
+        for text in ["1970-01-01", "2000-02-29", "2024-12-31", "1969-07-20", "2100-03-01"] {
+            #expect(Day.iso(text).description == text)
+        }
+        #expect(Day(iso: "2023-02-29") == nil)
+        #expect(Day(iso: "2024-13-01") == nil)
+        #expect(Day(iso: "24-01-01") == nil)
+        #expect(Day.iso("2024-03-01").days(until: .iso("2024-02-28")) == -2)
+        #expect(Day.latest(month: 8, day: 14, notAfter: .iso("2025-08-13")) == .iso("2024-08-14"))
+        #expect(Day.latest(month: 8, day: 14, notAfter: .iso("2025-08-14")) == .iso("2025-08-14"))
+        #expect(Day.latest(month: 2, day: 29, notAfter: .iso("2027-03-01")) == .iso("2024-02-29"))
+    }
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what Folio needs to build on Debian: LevelDB's headers and library (and libxml2 for
+# Atom feeds, usually already there with the Swift toolchain). Idempotent; quiet when all is present.
+set -euo pipefail
+
+missing=()
+[ -f /usr/include/leveldb/c.h ] || missing+=(libleveldb-dev)
+ldconfig -p 2>/dev/null | grep -q 'libxml2\.so' || missing+=(libxml2)
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if ! command -v swift >/dev/null 2>&1; then
+  for candidate in /opt/swift/usr/bin /usr/share/swift/usr/bin; do
+    [ -x "$candidate/swift" ] && { echo "setup: swift is in $candidate; add it to PATH" >&2; exit 1; }
+  done
+  echo "setup: the Swift toolchain (6.0 or later) is required: https://www.swift.org/install/linux/" >&2
+  exit 1
+fi
