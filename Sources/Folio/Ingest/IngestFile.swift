@@ -49,14 +49,16 @@ public struct IngestProgress: Sendable {
 
 /// Applies one input file to the store: all of it or nothing.
 ///
-/// A file up to ``singleBatchBytes`` is parsed once and written in one batch. A larger one is read
-/// twice so that memory stays flat: a first pass checks every record without writing, then the
-/// second writes in batches of about ``chunkBytes``, leaving a marker in the store until the last
-/// batch; re-running an interrupted ingest completes it (re-ingesting changes nothing already stored).
+/// A file up to ``Limits/singleBatchBytes`` is parsed once and written in one batch. A larger one is
+/// read twice so that memory stays flat: a first pass checks every record without writing, then the
+/// second writes in batches of about ``Limits/chunkBytes``, leaving a marker in the store until the
+/// last batch; re-running an interrupted ingest completes it (re-ingesting changes nothing already stored).
 struct FileIngest {
-    static let singleBatchBytes = 48 << 20
-    static let chunkBytes = 32 << 20
-    static let progressInterval = 1 << 20
+    struct Limits {
+        var singleBatchBytes = 48 << 20
+        var chunkBytes = 32 << 20
+        var progressIntervalBytes = 1 << 20
+    }
 
     let path: String
     let format: IngestFormat?
@@ -65,16 +67,21 @@ struct FileIngest {
     /// The day recorded for records that carry none.
     let today: Day
     let skipInvalid: Bool
+    var limits = Limits()
 
     func run(store: FolioStore, analyzer: TextAnalyzer, progress: ((IngestProgress) -> Void)?) throws -> IngestFileReport {
         let size = try fileSize()
         let format = try format ?? detectFormat()
         var report = IngestFileReport(file: path, format: format)
-        let chunked = size > Self.singleBatchBytes
+        let chunked = size > limits.singleBatchBytes
         if chunked {
             // First pass: find every problem before anything is written.
             try parse(format: format) { item, _ in
-                if case let .invalid(problem) = item, !skipInvalid { throw problem }
+                guard !skipInvalid else { return }
+                switch item {
+                case let .invalid(problem): throw problem
+                case let .paper(paper, line): if let problem = Ingester.problem(with: paper) { throw RecordProblem(line: line, message: problem) }
+                }
             }
         }
         var ingester = try Ingester(store: store, analyzer: analyzer)
@@ -97,10 +104,10 @@ struct FileIngest {
                     report.skipped.append(.init(line: problem.line, reason: problem.message))
                 }
             }
-            if chunked, ingester.stagedBytes > Self.chunkBytes {
+            if chunked, ingester.stagedBytes > limits.chunkBytes {
                 try ingester.commit(durable: false, marker: path)
             }
-            if let progress, bytesRead - lastReport >= Self.progressInterval {
+            if let progress, bytesRead - lastReport >= limits.progressIntervalBytes {
                 lastReport = bytesRead
                 progress(IngestProgress(file: path, bytesRead: bytesRead, totalBytes: size, papers: report.added + report.merged + report.unchanged))
             }

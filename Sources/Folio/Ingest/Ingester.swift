@@ -29,10 +29,8 @@ struct Ingester {
     /// Adds one paper, or merges it into the paper it duplicates.
     /// - Parameter defaultDay: the day recorded when the listing gives none.
     mutating func add(_ incoming: IncomingPaper, defaultDay: Day) throws -> Outcome {
+        if let problem = Self.problem(with: incoming) { throw RecordProblem(line: 0, message: problem) }
         let normalizedTitle = TextAnalyzer.normalizedTitle(incoming.title)
-        guard !normalizedTitle.isEmpty else {
-            throw RecordProblem(line: 0, message: "the title \"\(incoming.title.prefix(80))\" has no letters or digits")
-        }
         let day = incoming.published ?? defaultDay
         let appearance = Appearance(source: incoming.source, day: day)
 
@@ -53,6 +51,15 @@ struct Ingester {
         try index(paper, replacing: nil)
         counts.papers += 1
         return .added
+    }
+
+    /// Why a parsed paper cannot be stored, or `nil` if it can.
+    static func problem(with incoming: IncomingPaper) -> String? {
+        if TextAnalyzer.normalizedTitle(incoming.title).isEmpty {
+            return "the title \"\(incoming.title.prefix(80))\" has no letters or digits"
+        }
+        if let id = incoming.externalID, let problem = PaperID.problem(with: id) { return "id \"\(id.prefix(80))\": \(problem)" }
+        return nil
     }
 
     private var stagedReader: StagedReader { StagedReader(staged: staged) }

@@ -16,7 +16,9 @@ enum PorterStemmer {
     /// The stem is never longer than the word, so a caller may stem a reused buffer.
     static func stem(_ word: inout [UInt8]) {
         guard word.count > 2 else { return }
-        var stem = Stem(bytes: word)
+        // Swapped in rather than copied, so a caller's reused buffer is not reallocated.
+        var stem = Stem(bytes: [])
+        swap(&stem.bytes, &word)
         stem.step1a()
         stem.step1b()
         stem.step1c()
@@ -25,7 +27,7 @@ enum PorterStemmer {
         stem.step4()
         stem.step5a()
         stem.step5b()
-        word = stem.bytes
+        swap(&stem.bytes, &word)
     }
 
     static func isLowercaseLetter(_ byte: UInt8) -> Bool {

@@ -52,6 +52,8 @@ struct TextAnalyzer: Sendable {
 
     /// The key that finds the same paper under different sources' spellings of its title: folded,
     /// lowercased, only letters and digits, words separated by single spaces.
+    ///
+    /// It splits words as `terms(_:)` does, LaTeX and URLs included, but keeps every word as it is.
     static func normalizedTitle(_ title: String) -> String {
         var key: [UInt8] = []
         key.reserveCapacity(title.utf8.count)
@@ -119,7 +121,7 @@ extension TextAnalyzer {
             var text = text
             text.withUTF8 { utf8 in
                 var scanner = TokenScanner(utf8: utf8)
-                scanner.run(body)
+                scanner.scan(body)
             }
         }
     }
@@ -135,7 +137,7 @@ extension TextAnalyzer {
 
         init(utf8: UnsafeBufferPointer<UInt8>) { self.utf8 = utf8 }
 
-        mutating func run(_ body: (inout Token) -> Void) {
+        mutating func scan(_ body: (inout Token) -> Void) {
             while index < utf8.count {
                 let byte = utf8[index]
                 if byte >= 0x80 {
@@ -228,7 +230,8 @@ extension TextAnalyzer {
             scanAccentedLetters()
         }
 
-        /// Takes the letters an accent applies to, `e` or `{e}` (or `{\i}`, a dotless i), into the run.
+        /// Takes a braced group an accent applies to, `{o}` or `{\i}` (a dotless i), into the run;
+        /// a bare letter after an accent needs nothing, as the main loop takes it.
         private mutating func scanAccentedLetters() {
             guard index < utf8.count, utf8[index] == UInt8(ascii: "{") else { return }
             var end = index + 1

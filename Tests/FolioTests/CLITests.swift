@@ -1,0 +1,155 @@
+import Foundation
+import Testing
+@testable import Folio
+
+/// Runs the built `folio` binary as a user would, with its own store and a pinned clock.
+struct FolioProcess {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+
+        func json() throws -> [String: Any] {
+            try #require(JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any])
+        }
+    }
+
+    static let binary: String = {
+        if let path = ProcessInfo.processInfo.environment["FOLIO_BIN"] { return path }
+        // The test runner sits in the build folder beside the products it was built with.
+        let runner = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        return runner.deletingLastPathComponent().appendingPathComponent("folio").path
+    }()
+
+    let store: String
+    var user = "tester"
+    var now = "2025-09-10"
+
+    @discardableResult
+    func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = arguments
+        var variables = ProcessInfo.processInfo.environment
+        variables["FOLIO_DB"] = store
+        variables["FOLIO_USER"] = user
+        variables["FOLIO_NOW"] = now
+        variables["COLUMNS"] = "200"
+        for (key, value) in environment { variables[key] = value }
+        process.environment = variables
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Read both pipes before waiting so a large output cannot block the child.
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    }
+}
+
+@Suite("folio CLI")
+struct CLITests {
+    let directory = TemporaryDirectory("cli")
+    var folio: FolioProcess { FolioProcess(store: directory.subpath("store")) }
+
+    @Test func binaryIsBuilt() {
+        #expect(FileManager.default.isExecutableFile(atPath: FolioProcess.binary), "expected the folio binary at \(FolioProcess.binary)")
+    }
+
+    @Test func ingestPrintsCountsAndIsIdempotent() throws {
+        let first = try folio.run(["ingest"] + Fixtures.dailyPages)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("229 added, 78 merged, 0 unchanged, 0 skipped"))
+        let second = try folio.run(["ingest", "--json"] + Fixtures.dailyPages)
+        let summary = try second.json()
+        #expect(summary["added"] as? Int == 0 && summary["unchanged"] as? Int == 307)
+    }
+
+    @Test func statsJSONHasTheContractFields() throws {
+        try folio.run(["ingest", Fixtures.atomFeed, Fixtures.jsonLines])
+        let stats = try folio.run(["stats", "--json"]).json()
+        #expect(stats["papers"] as? Int == 44)
+        #expect(stats["users"] as? Int == 0)
+        #expect(stats["events"] as? Int == 0)
+        #expect(stats["schema_version"] as? Int == 1)
+        #expect((stats["terms"] as? Int ?? 0) > 100)
+        let table = try folio.run(["stats"])
+        #expect(table.stdout.contains("papers") && table.stdout.contains("44"))
+    }
+
+    @Test func showAcceptsPrefixesAndPrintsJSON() throws {
+        try folio.run(["ingest", Fixtures.atomFeed])
+        let shown = try folio.run(["show", "2401.1", "--json"])
+        #expect(shown.status == 0, "\(shown.stderr)")
+        let paper = try shown.json()
+        #expect(paper["id"] as? String == "2401.11741")
+        #expect(paper["title"] as? String == "On partial endomorphisms of a star graph")
+        #expect((paper["authors"] as? [String])?.contains("Jörg Koppitz") == true)
+        #expect(((paper["index_terms"] as? [String: [String]])?["title"]) == ["partial", "endomorph", "star", "graph"])
+        let human = try folio.run(["show", "2401.11741"])
+        #expect(human.stdout.hasPrefix("2401.11741  On partial endomorphisms of a star graph"))
+    }
+
+    @Test func listFiltersAndPrintsJSON() throws {
+        try folio.run(["ingest"] + Fixtures.dailyPages)
+        let listed = try folio.run(["list", "--since", "2025-09-01", "--json"]).json()
+        let papers = try #require(listed["papers"] as? [[String: Any]])
+        // Papers of the Sep 9 page that no earlier page listed: the others keep their earlier date.
+        let titles = { (page: String) in Set(try parseFile(page, format: .daily).papers.map { TextAnalyzer.normalizedTitle($0.title) }) }
+        let earlier = try titles(Fixtures.dailyPages[0]).union(titles(Fixtures.dailyPages[2])).union(titles(Fixtures.dailyPages[3]))
+        #expect(papers.count == (try titles(Fixtures.dailyPages[1])).subtracting(earlier).count)
+        #expect(papers.allSatisfy { ($0["published"] as? String) == "2025-09-09" })
+        let table = try folio.run(["list", "--until", "2025-08-14", "--limit", "3"])
+        #expect(table.stdout.split(separator: "\n").count == 4)
+    }
+
+    @Test func errorsGoToStderrWithStatus() throws {
+        let missing = try folio.run(["show", "nothing"])
+        #expect(missing.status != 0)
+        #expect(missing.stdout.isEmpty)
+        #expect(missing.stderr.contains("no paper has the id \"nothing\""))
+
+        let bad = directory.file("bad.jsonl", "{\"id\": \"a\", \"title\": \"ok\"}\n{\"id\": \"b\"}\n")
+        let rejected = try folio.run(["ingest", bad])
+        #expect(rejected.status == 1)
+        #expect(rejected.stderr.contains("\(bad):2: missing field \"title\""))
+
+        let skipped = try folio.run(["ingest", "--skip-invalid", bad])
+        #expect(skipped.status == 0)
+        #expect(skipped.stderr.contains("skipped \(bad):2"))
+        #expect(skipped.stdout.contains("1 added"))
+
+        let badNow = try folio.run(["stats"], environment: ["FOLIO_NOW": "yesterday"])
+        #expect(badNow.status != 0 && badNow.stderr.contains("--now") || badNow.status == 0)
+        let badDate = try folio.run(["list", "--since", "14/08/2024"])
+        #expect(badDate.status != 0 && badDate.stderr.contains("YYYY-MM-DD"))
+    }
+
+    @Test func dateOptionDatesPages() throws {
+        let result = try folio.run(["ingest", "--date", "2024-08-14", Fixtures.dailyPages[0]])
+        #expect(result.status == 0, "\(result.stderr)")
+        let listed = try folio.run(["list", "--json", "--limit", "1"]).json()
+        #expect((listed["papers"] as? [[String: Any]])?.first?["published"] as? String == "2024-08-14")
+    }
+
+    @Test func storeLockedByAnotherProcessIsAClearError() throws {
+        try folio.run(["ingest", Fixtures.atomFeed])
+        let holder = try Engine(path: directory.subpath("store"))
+        defer { holder.close() }
+        let blocked = try folio.run(["stats"])
+        #expect(blocked.status == 1)
+        #expect(blocked.stderr.contains("in use by another folio process"))
+    }
+
+    @Test func defaultStoreFollowsXDG() throws {
+        let home = directory.subpath("xdg")
+        var process = folio
+        process = FolioProcess(store: "")
+        let result = try process.run(["ingest", Fixtures.atomFeed], environment: ["FOLIO_DB": "", "XDG_DATA_HOME": home])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(FileManager.default.fileExists(atPath: "\(home)/folio/CURRENT"))
+    }
+}
