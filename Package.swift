@@ -40,7 +40,8 @@ let package = Package(
         .target(
             name: "FolioModels",
             path: "Models",
-            exclude: ["README.md"],
+            // The cards: what each model is and how it was made. Data files are read by the plugin.
+            exclude: ["README.md", "stopwords-en.md"],
             sources: ["BundledModels.swift"],
             swiftSettings: strictSwift,
             plugins: ["EmbedModels"]

@@ -12,8 +12,6 @@ enum PorterStemmer {
     }
 
     /// Stems `word`, a run of lowercase ASCII letters, in place; callers check the letters.
-    ///
-    /// The stem is never longer than the word, so a caller may stem a reused buffer.
     static func stem(_ word: inout [UInt8]) {
         guard word.count > 2 else { return }
         // Swapped in rather than copied, so a caller's reused buffer is not reallocated.
@@ -30,7 +28,7 @@ enum PorterStemmer {
         swap(&stem.bytes, &word)
     }
 
-    static func isLowercaseLetter(_ byte: UInt8) -> Bool {
+    private static func isLowercaseLetter(_ byte: UInt8) -> Bool {
         byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")
     }
 }
