@@ -11,13 +11,17 @@ struct FolioCommand: ParsableCommand {
         Every command takes --db PATH (default $FOLIO_DB, else $XDG_DATA_HOME/folio, else ~/.local/share/folio), \
         --user NAME (default $FOLIO_USER, else "default") and --now ISO-8601 (default $FOLIO_NOW, else the clock).
         """,
-        subcommands: [Ingest.self, Show.self, List.self, Stats.self]
+        subcommands: [
+            Today.self, Like.self, Dislike.self, Skip.self, Read.self, Star.self, Unstar.self, Dismiss.self,
+            History.self, Interests.self, Recommend.self, Similar.self, Search.self,
+            Ingest.self, Show.self, List.self, Stats.self,
+        ]
     )
 
     /// Runs the command; Folio's own errors print as one plain line on stderr with exit status 1.
     static func main() {
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(GlobalOptions.movedAfterSubcommand(Array(CommandLine.arguments.dropFirst())))
             try command.run()
         } catch let error as FolioError {
             fail(error.description)

@@ -13,6 +13,37 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Act as if it were this moment (YYYY-MM-DD or an ISO-8601 date-time).", valueName: "iso-8601"))
     var now: String?
 
+    @Option(name: .long, help: ArgumentHelp("A ranking model file to use instead of the shipped one (see Models/ranking-default.json).", valueName: "path"))
+    var model: String?
+
+    static let names = ["--db", "--user", "--now", "--model"]
+
+    /// Lets the global options come before the command too (`folio --db X ingest F`), as scripts
+    /// write them, by moving them after it, where every command reads them.
+    static func movedAfterSubcommand(_ arguments: [String]) -> [String] {
+        var leading: [String] = []
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            if names.contains(where: { argument.hasPrefix($0 + "=") }) {
+                leading.append(argument)
+                index += 1
+            } else if names.contains(argument), index + 1 < arguments.count {
+                leading += [argument, arguments[index + 1]]
+                index += 2
+            } else {
+                break
+            }
+        }
+        guard !leading.isEmpty, index < arguments.count else { return arguments }
+        let rest = Array(arguments[index...])
+        // Keep them before a `--` terminator, after which everything is positional.
+        if let terminator = rest.firstIndex(of: "--") {
+            return Array(rest[..<terminator]) + leading + Array(rest[terminator...])
+        }
+        return rest + leading
+    }
+
     private var environment: [String: String] { ProcessInfo.processInfo.environment }
 
     var storePath: String {
@@ -37,7 +68,19 @@ struct GlobalOptions: ParsableArguments {
     }
 
     func openEngine() throws -> Engine {
-        try Engine(path: storePath)
+        var options = Engine.Options()
+        if let model { options.rankingModel = try RankingModel.load(path: model) }
+        return try Engine(path: storePath, options: options)
+    }
+}
+
+/// `--limit N`, checked to be positive.
+struct LimitOption: ParsableArguments {
+    @Option(help: "At most this many items.")
+    var limit: Int?
+
+    func validate() throws {
+        if let limit, limit < 1 || limit > 100_000 { throw ValidationError("--limit must be between 1 and 100000") }
     }
 }
 

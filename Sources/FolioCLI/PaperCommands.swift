@@ -135,13 +135,14 @@ struct List: ParsableCommand {
 
     func run() throws {
         let engine = try global.openEngine()
-        let papers = try engine.papers(since: try parseDay(since, option: "--since"), until: try parseDay(until, option: "--until"), limit: limit)
+        let (first, last) = (try parseDay(since, option: "--since"), try parseDay(until, option: "--until"))
+        let papers = try engine.papers(since: first, until: last, limit: limit)
         if output.json {
             struct Listed: Encodable { var papers: [Paper] }
             try Output.json(Listed(papers: papers))
         } else {
-            Output.table(["date", "id", "pages", "title"], papers.map {
-                [$0.published.description, $0.id, "\($0.dailyPageCount)", $0.title]
+            Output.table(["listed", "id", "pages", "title"], papers.map {
+                [($0.latestListing(since: first, until: last) ?? $0.published).description, $0.id, "\($0.dailyPageCount)", $0.title]
             })
         }
     }

@@ -20,10 +20,13 @@ public final class Engine: Sendable {
         public var createIfMissing = true
         /// Verify checksums on every read and fail at the first damage (slower; for checks).
         public var paranoidChecks = false
+        /// The numbers that shape ranking: the shipped model unless another is loaded.
+        public var rankingModel: RankingModel
 
-        public init(createIfMissing: Bool = true, paranoidChecks: Bool = false) {
+        public init(createIfMissing: Bool = true, paranoidChecks: Bool = false, rankingModel: RankingModel = .standard) {
             self.createIfMissing = createIfMissing
             self.paranoidChecks = paranoidChecks
+            self.rankingModel = rankingModel
         }
     }
 
@@ -36,6 +39,9 @@ public final class Engine: Sendable {
         let database: LevelDB
         let store: FolioStore
         let analyzer: TextAnalyzer
+        let model: RankingModel
+
+        var recommender: Recommender { Recommender(store: store, model: model, analyzer: analyzer) }
     }
 
     /// Opens the store in directory `path`, creating it (and its parent directories) if needed.
@@ -53,7 +59,7 @@ public final class Engine: Sendable {
         settings.paranoidChecks = options.paranoidChecks
         let database = try LevelDB(path: path, options: settings)
         let store = try FolioStore(keyValues: database, path: path)
-        core = Mutex(Core(database: database, store: store, analyzer: .standard))
+        core = Mutex(Core(database: database, store: store, analyzer: .standard, model: options.rankingModel))
     }
 
     /// Closes the store and releases its lock. Later calls fail with ``StoreError/Kind/closed``.
@@ -136,15 +142,103 @@ public final class Engine: Sendable {
 
     /// Appends one event per paper to `user`'s history, durably: when this returns, the events survive a crash.
     ///
-    /// Every id is resolved first; if any is unknown, nothing is recorded.
+    /// Ids may be ids, unambiguous id prefixes, or `@N` for the N-th item of the user's queue for
+    /// the day of `time`. Every id is resolved first; if any is unknown, nothing is recorded.
     @discardableResult
     public func record(_ action: Action, papers ids: [String], user: String, at time: Date = Date(), value: String? = nil) throws -> [Event] {
-        try withCore { core in
+        try checkUser(user)
+        return try withCore { core in
             let events = try ids.map { id in
-                Event(user: user, paperID: try core.store.resolvePaperID(id), action: action, time: time, value: value)
+                Event(user: user, paperID: try resolve(id, user: user, now: time, core: core), action: action, time: time, value: value)
             }
             try core.store.append(events)
             return events
+        }
+    }
+
+    /// The paper id that `reference` names for `user`: `@N` is the N-th item of the day's queue.
+    private func resolve(_ reference: String, user: String, now: Date, core: Core) throws -> String {
+        guard reference.hasPrefix("@") else { return try core.store.resolvePaperID(reference) }
+        guard let position = Int(reference.dropFirst()), position >= 1 else {
+            throw FolioError(.invalidArgument, "\"\(reference)\" is not a queue position; expected @1, @2, …")
+        }
+        let queue = try core.recommender.queue(user: user, day: Day(now), now: now, limit: nil, refresh: false)
+        guard position <= queue.items.count else {
+            throw FolioError(.invalidArgument, "\(reference): today's queue (\(queue.date)) has \(queue.items.count) items")
+        }
+        return queue.items[position - 1].id
+    }
+
+    private func checkUser(_ user: String) throws {
+        if let problem = UserName.problem(with: user) { throw FolioError(.invalidArgument, "user \"\(user)\": \(problem)") }
+    }
+
+    /// Adds free-text interests ("diffusion models, kv cache") that steer `user`'s ranking like liked papers.
+    public func addInterests(_ texts: [String], user: String, at time: Date = Date()) throws {
+        try checkUser(user)
+        let texts = texts.flatMap { $0.split(separator: ",") }.map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
+        guard !texts.isEmpty else { throw FolioError(.invalidArgument, "no interest given; expected text such as \"diffusion models, kv cache\"") }
+        try withCore { core in
+            try core.store.append(texts.map { Event(user: user, paperID: "", action: UserFeedback.interest, time: time, value: $0) })
+        }
+    }
+
+    /// Removes interests added before.
+    public func removeInterests(_ texts: [String], user: String, at time: Date = Date()) throws {
+        try checkUser(user)
+        let current = try interests(user: user, now: time)
+        let texts = texts.flatMap { $0.split(separator: ",") }.map { $0.trimmingWhitespace() }
+        for text in texts where !current.contains(text) {
+            throw FolioError(.invalidArgument, "\"\(text)\" is not one of \(user)'s interests (\(current.joined(separator: "; ")))")
+        }
+        try withCore { core in
+            try core.store.append(texts.map { Event(user: user, paperID: "", action: UserFeedback.interestRemoved, time: time, value: $0) })
+        }
+    }
+
+    /// The interests in force for `user` at `now`.
+    public func interests(user: String, now: Date = Date()) throws -> [String] {
+        try withCore { core in UserFeedback(events: try core.store.events(of: user), now: now).interests }
+    }
+
+    // MARK: Ranking
+
+    /// The whole catalogue ranked by `user`'s taste alone (no recency, no resurfacing), without the
+    /// papers they already reacted to. With no feedback yet: the most listed, then the newest.
+    public func recommend(user: String, now: Date = Date(), limit: Int = 50) throws -> [RankedPaper] {
+        try checkUser(user)
+        return try withCore { core in try core.recommender.recommend(user: user, now: now, limit: limit) }
+    }
+
+    /// The reading queue of `user` for the day of `now`.
+    ///
+    /// Made once a day and stored: asking again the same day gives the same items, marked with the
+    /// reactions given since; `refresh` makes it anew from the current feedback.
+    public func today(user: String, now: Date = Date(), limit: Int? = nil, refresh: Bool = false) throws -> DailyQueue {
+        try checkUser(user)
+        return try withCore { core in
+            try core.recommender.queue(user: user, day: Day(now), now: now, limit: limit, refresh: refresh)
+        }
+    }
+
+    /// Papers most like `id` by content.
+    public func similar(to id: String, user: String, now: Date = Date(), limit: Int = 10) throws -> [RankedPaper] {
+        try withCore { core in
+            let resolved = try resolve(id, user: user, now: now, core: core)
+            return try core.recommender.similar(to: resolved, user: user, now: now, limit: limit)
+        }
+    }
+
+    /// Papers matching the words of `query`, best first (BM25 over titles and abstracts).
+    public func search(_ query: String, limit: Int = 20) throws -> [RankedPaper] {
+        try withCore { core in
+            let search = KeywordSearch(store: core.store, analyzer: core.analyzer, settings: core.model.search)
+            return try search.search(query, limit: limit).map { hit in
+                let paper = try core.store.paper(hit.id)
+                let forms = core.analyzer.surfaceForms((paper?.title ?? "") + "\n" + (paper?.abstract ?? ""))
+                return RankedPaper(id: hit.id, title: paper?.title ?? "", score: (hit.score * 1000).rounded() / 1000,
+                                   reasons: ["matches: " + hit.matchedTerms.map { forms[$0] ?? $0 }.joined(separator: ", ")])
+            }
         }
     }
 

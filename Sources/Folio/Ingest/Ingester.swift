@@ -75,6 +75,9 @@ struct Ingester {
     private mutating func merge(_ incoming: IncomingPaper, appearance: Appearance, into existing: Paper) throws -> Outcome {
         var paper = existing
         if !paper.appearances.contains(appearance) {
+            if !paper.appearances.contains(where: { $0.day == appearance.day }) {
+                staged.put([], for: Keys.day(appearance.day, paper: paper.id))
+            }
             paper.appearances.append(appearance)
             paper.appearances.sort()
         }
@@ -86,14 +89,17 @@ struct Ingester {
         if paper.authors.isEmpty { paper.authors = incoming.authors }
         for category in incoming.categories where !paper.categories.contains(category) { paper.categories.append(category) }
         for link in incoming.links where !paper.links.contains(link) { paper.links.append(link) }
-        if appearance.day < paper.published {
-            staged.delete(Keys.day(paper.published, paper: paper.id))
-            paper.published = appearance.day
-            staged.put([], for: Keys.day(paper.published, paper: paper.id))
-        }
+        paper.published = min(paper.published, appearance.day)
         guard paper != existing else { return .unchanged }
         if paper.abstract != existing.abstract {
             try index(paper, replacing: existing)
+        } else if paper.published != existing.published || paper.dailyPageCount != existing.dailyPageCount,
+                  let bytes = try staged.value(for: Keys.paperTerms(paper.id))
+        {
+            var terms = try PaperTerms(record: bytes)
+            terms.published = paper.published
+            terms.dailyPages = paper.dailyPageCount
+            staged.put(terms.encoded(), for: Keys.paperTerms(paper.id))
         }
         staged.put(paper.encoded(), for: Keys.paper(paper.id))
         return .merged
@@ -103,17 +109,31 @@ struct Ingester {
     private mutating func index(_ paper: Paper, replacing old: Paper?) throws {
         let terms = PaperTerms(
             titleTerms: try analyzer.terms(paper.title).map { try termID($0) },
-            abstractTerms: try analyzer.terms(paper.abstract).map { try termID($0) }
+            abstractTerms: try analyzer.terms(paper.abstract).map { try termID($0) },
+            published: paper.published, dailyPages: paper.dailyPageCount
         )
         var added = terms.distinctTerms
+        counts.termOccurrences += terms.titleTerms.count + terms.abstractTerms.count
         if old != nil, let bytes = try staged.value(for: Keys.paperTerms(paper.id)) {
-            let previous = try PaperTerms(record: bytes).distinctTerms
+            let previousTerms = try PaperTerms(record: bytes)
+            counts.termOccurrences -= previousTerms.titleTerms.count + previousTerms.abstractTerms.count
+            let previous = previousTerms.distinctTerms
             for id in previous.subtracting(added) { try adjustFrequency(ofTermID: id, by: -1) }
             added.subtract(previous)
         }
         for id in added { try adjustFrequency(ofTermID: id, by: 1) }
         staged.put(terms.encoded(), for: Keys.paperTerms(paper.id))
+        var occurrences: [UInt32: (title: Int, abstract: Int)] = [:]
+        for term in terms.titleTerms { occurrences[term, default: (0, 0)].title += 1 }
+        for term in terms.abstractTerms { occurrences[term, default: (0, 0)].abstract += 1 }
+        let length = terms.titleTerms.count + terms.abstractTerms.count
+        for (term, count) in occurrences {
+            pendingPostings[term, default: []].append(Posting(paperID: paper.id, titleCount: count.title, abstractCount: count.abstract, length: length))
+        }
     }
+
+    /// Postings gathered for the next batch, by term.
+    private var pendingPostings: [UInt32: [Posting]] = [:]
 
     /// Term ids by name, for frequency updates (only terms touched in this ingest are here).
     private var termsByID: [UInt32: String] = [:]
@@ -157,6 +177,13 @@ struct Ingester {
             if let entry = vocabulary[term] { staged.put(entry.encoded(), for: Keys.term(term)) }
         }
         dirtyTerms.removeAll(keepingCapacity: true)
+        if !pendingPostings.isEmpty {
+            for (term, postings) in pendingPostings {
+                staged.put(PostingChunk.encode(postings), for: Keys.postings(of: term, chunk: counts.postingChunks))
+            }
+            counts.postingChunks += 1
+            pendingPostings.removeAll(keepingCapacity: true)
+        }
         staged.put(counts.encoded(), for: Keys.counts)
         if let marker { staged.put(Array(marker.utf8), for: Keys.ingestInProgress) } else { staged.delete(Keys.ingestInProgress) }
         try store.commit(staged, durable: durable)

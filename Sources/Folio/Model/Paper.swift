@@ -32,6 +32,11 @@ public struct Paper: Sendable, Hashable, Codable {
         self.appearances = appearances
     }
 
+    /// The latest day it was listed between `since` and `until` (inclusive, either open).
+    public func latestListing(since: Day? = nil, until: Day? = nil) -> Day? {
+        appearances.map(\.day).filter { day in since.map { day >= $0 } ?? true && until.map { day <= $0 } ?? true }.max()
+    }
+
     /// How many daily-papers pages listed it: a popularity signal.
     public var dailyPageCount: Int {
         appearances.count { $0.source == Appearance.dailyPapersSource }

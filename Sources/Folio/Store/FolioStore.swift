@@ -92,18 +92,31 @@ struct FolioStore: Sendable {
         }
     }
 
-    /// Papers listed between `since` and `until` (inclusive), newest first, then by id.
+    /// Papers listed between `since` and `until` (inclusive), by their latest listing in that range,
+    /// newest first, then by id descending.
     func papers(since: Day?, until: Day?, limit: Int?) throws -> [Paper] {
         var ids: [String] = []
+        var seen: Set<String> = []
         let start = until.map { Keys.dayIndexStart($0.adding(days: 1)) }
         try keyValues.scan(prefix: Keys.dayIndex, from: start, reverse: true) { key, _ in
             guard let (day, id) = Keys.decodeDayKey(key) else { return true }
             if let until, day > until { return true }
             if let since, day < since { return false }
-            ids.append(id)
+            if seen.insert(id).inserted { ids.append(id) }
             return limit.map { ids.count < $0 } ?? true
         }
         return try ids.compactMap { try paper($0) }
+    }
+
+    /// The papers listed between `first` and `last` (inclusive), each with its latest listing day in that range.
+    func listings(from first: Day, through last: Day) throws -> [String: Day] {
+        var listed: [String: Day] = [:]
+        try keyValues.scan(prefix: Keys.dayIndex, from: Keys.dayIndexStart(first), reverse: false) { key, _ in
+            guard let (day, id) = Keys.decodeDayKey(key), day <= last else { return false }
+            listed[id] = day
+            return true
+        }
+        return listed
     }
 
     /// The user's events in time order (or newest first with `newestFirst`).

@@ -13,13 +13,15 @@
 /// | `T` | `T·<paper id>` | the paper's terms: term ids of title then abstract, in text order |
 /// | `I` | `I·title·<normalised title>` | paper id (finds the same paper across sources) |
 /// | `I` | `I·alias·<other id>` | paper id (ids a merged paper also arrived under) |
-/// | `I` | `I·day·<day>·<paper id>` | empty (papers by listing date) |
+/// | `I` | `I·day·<day>·<paper id>` | empty: the paper was listed (or published) that day; one entry per day it appeared |
 /// | `V` | `V·<term>` | term id and document frequency |
 /// | `W` | `W·<term id>` | term (to explain scores in words) |
+/// | `X` | `X·<term id>·<chunk>` | postings the term gained in one ingest batch (keyword search) |
 /// | `E` | `E·<user>·<time ms>·<seq>` | ``Event`` without its user; the user's log in time order |
 /// | `U` | `U·<user>·profile` | the user's profile: event sequence counter, first seen |
+/// | `U` | `U·<user>·queue·<day>` | the user's queue for that day (JSON), as first shown |
 ///
-/// A paper's record, its `T` entry, its `I` entries and its share of the `V` statistics always
+/// A paper's record, its `T` entry, its `I` entries, its postings and its share of the `V` statistics always
 /// change in one write batch, so no reader sees a half-ingested paper.
 enum Keys {
     /// Version 1: the layout above.
@@ -76,6 +78,19 @@ enum Keys {
         return bytes
     }
 
+    static let postingsPrefix = prefix("X")
+    static func postings(of term: UInt32) -> [UInt8] {
+        var bytes = prefix("X")
+        withUnsafeBytes(of: term.bigEndian) { bytes.append(contentsOf: $0) }
+        bytes.append(separator)
+        return bytes
+    }
+    static func postings(of term: UInt32, chunk: Int) -> [UInt8] {
+        var bytes = postings(of: term)
+        withUnsafeBytes(of: UInt64(chunk).bigEndian) { bytes.append(contentsOf: $0) }
+        return bytes
+    }
+
     static let events = prefix("E")
     static func events(of user: String) -> [UInt8] { prefix("E", user) }
     static func event(user: String, milliseconds: Int64, sequence: UInt32) -> [UInt8] {
@@ -88,6 +103,12 @@ enum Keys {
 
     static let users = prefix("U")
     static func userProfile(_ user: String) -> [UInt8] { key("U", user, "profile") }
+    static func queues(of user: String) -> [UInt8] { prefix("U", user, "queue") }
+    static func queue(of user: String, on day: Day) -> [UInt8] {
+        var bytes = queues(of: user)
+        append(day, to: &bytes)
+        return bytes
+    }
 
     /// The text of the last component of a key (after its final separator).
     static func lastComponent(of key: [UInt8]) -> String {

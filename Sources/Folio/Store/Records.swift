@@ -114,13 +114,17 @@ struct StoreCounts: Equatable, Sendable {
     var users = 0
     var events = 0
     var terms = 0
+    /// Posting chunks written so far: the next chunk's number.
+    var postingChunks = 0
+    /// Terms in all papers together, for the average paper length that search normalises by.
+    var termOccurrences = 0
 
     static let recordVersion: UInt8 = 1
 
     func encoded() -> [UInt8] {
         var writer = BinaryWriter()
         writer.byte(Self.recordVersion)
-        for value in [papers, users, events, terms] { writer.varint(value) }
+        for value in [papers, users, events, terms, postingChunks, termOccurrences] { writer.varint(value) }
         return writer.bytes
     }
 
@@ -133,6 +137,8 @@ struct StoreCounts: Equatable, Sendable {
             counts.users = try reader.count()
             counts.events = try reader.count()
             counts.terms = try reader.count()
+            counts.postingChunks = try reader.count()
+            counts.termOccurrences = try reader.count(atMost: Int.max)
             return counts
         }
     }
@@ -167,10 +173,14 @@ struct TermEntry: Equatable, Sendable {
     }
 }
 
-/// A paper's analysed text: term ids in text order, title first, ready for TF-IDF and phrases.
+/// A paper's analysed text, with what ranking needs to know of it besides: term ids in text order
+/// (title first, ready for TF-IDF and phrases), its listing day and its daily-page count.
+/// Ranking reads these compact records instead of the full papers.
 struct PaperTerms: Equatable, Sendable {
     var titleTerms: [UInt32]
     var abstractTerms: [UInt32]
+    var published: Day
+    var dailyPages: Int
 
     static let recordVersion: UInt8 = 1
 
@@ -178,8 +188,10 @@ struct PaperTerms: Equatable, Sendable {
     var distinctTerms: Set<UInt32> { Set(titleTerms).union(abstractTerms) }
 
     func encoded() -> [UInt8] {
-        var writer = BinaryWriter(capacity: 2 * (titleTerms.count + abstractTerms.count) + 8)
+        var writer = BinaryWriter(capacity: 2 * (titleTerms.count + abstractTerms.count) + 16)
         writer.byte(Self.recordVersion)
+        writer.signedVarint(Int64(published.daysSinceEpoch))
+        writer.varint(dailyPages)
         writer.varint(titleTerms.count)
         for term in titleTerms { writer.varint(UInt64(term)) }
         writer.varint(abstractTerms.count)
@@ -187,13 +199,17 @@ struct PaperTerms: Equatable, Sendable {
         return writer.bytes
     }
 
-    init(titleTerms: [UInt32], abstractTerms: [UInt32]) {
+    init(titleTerms: [UInt32], abstractTerms: [UInt32], published: Day = Day(daysSinceEpoch: 0), dailyPages: Int = 0) {
         self.titleTerms = titleTerms
         self.abstractTerms = abstractTerms
+        self.published = published
+        self.dailyPages = dailyPages
     }
 
     init(record bytes: [UInt8]) throws(RecordCodec.Failure) {
         self = try RecordCodec.decode("paper terms", bytes, version: Self.recordVersion) { reader throws(BinaryReader.Failure) in
+            let published = try reader.day()
+            let dailyPages = try reader.count()
             func terms() throws(BinaryReader.Failure) -> [UInt32] {
                 let count = try reader.count(atMost: bytes.count)
                 var terms: [UInt32] = []
@@ -201,7 +217,7 @@ struct PaperTerms: Equatable, Sendable {
                 for _ in 0 ..< count { terms.append(UInt32(truncatingIfNeeded: try reader.varint())) }
                 return terms
             }
-            return PaperTerms(titleTerms: try terms(), abstractTerms: try terms())
+            return PaperTerms(titleTerms: try terms(), abstractTerms: try terms(), published: published, dailyPages: dailyPages)
         }
     }
 }
@@ -236,6 +252,45 @@ struct UserProfile: Equatable, Sendable {
             profile.eventCount = try reader.count()
             profile.firstSeen = try reader.day()
             return profile
+        }
+    }
+}
+
+/// One paper's entry in a term's postings: how often the term occurs in its title and abstract,
+/// and how many terms the paper has, enough to score a keyword search without reading the paper.
+struct Posting: Equatable, Sendable {
+    var paperID: String
+    var titleCount: Int
+    var abstractCount: Int
+    var length: Int
+}
+
+/// The postings a term gained in one ingest batch.
+enum PostingChunk {
+    static let recordVersion: UInt8 = 1
+
+    static func encode(_ postings: [Posting]) -> [UInt8] {
+        var writer = BinaryWriter(capacity: postings.count * 16)
+        writer.byte(recordVersion)
+        writer.varint(postings.count)
+        for posting in postings {
+            writer.string(posting.paperID)
+            writer.varint(posting.titleCount)
+            writer.varint(posting.abstractCount)
+            writer.varint(posting.length)
+        }
+        return writer.bytes
+    }
+
+    static func decode(_ bytes: [UInt8]) throws(RecordCodec.Failure) -> [Posting] {
+        try RecordCodec.decode("postings", bytes, version: recordVersion) { reader throws(BinaryReader.Failure) in
+            let count = try reader.count(atMost: bytes.count)
+            var postings: [Posting] = []
+            postings.reserveCapacity(count)
+            for _ in 0 ..< count {
+                postings.append(Posting(paperID: try reader.string(), titleCount: try reader.count(), abstractCount: try reader.count(), length: try reader.count()))
+            }
+            return postings
         }
     }
 }

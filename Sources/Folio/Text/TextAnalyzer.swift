@@ -50,6 +50,17 @@ struct TextAnalyzer: Sendable {
         return terms
     }
 
+    /// For each index term of `text`, the first word that produced it, as written (folded):
+    /// turns stems back into words a reader recognises ("attent" → "attention").
+    func surfaceForms(_ text: String) -> [String: String] {
+        var forms: [String: String] = [:]
+        Tokenizer.forEachToken(in: text) { token in
+            let surface = String(decoding: token.bytes, as: UTF8.self)
+            if let term = term(for: &token), forms[term] == nil { forms[term] = surface }
+        }
+        return forms
+    }
+
     /// The key that finds the same paper under different sources' spellings of its title: folded,
     /// lowercased, only letters and digits, words separated by single spaces.
     ///

@@ -1,0 +1,151 @@
+import Foundation
+internal import FolioModels
+
+/// Every number that shapes ranking, with its meaning: the shipped `Models/ranking-default.json`,
+/// or a file given with `--model`.
+///
+/// The card `Models/ranking-default.md` says where each default comes from.
+public struct RankingModel: Sendable, Codable, Equatable {
+    /// The model's name and version, shown by `folio stats` and stored with persisted queues.
+    public var name: String
+    public var version: Int
+    public var features: Features
+    public var feedback: Feedback
+    public var learner: Learner
+    public var queue: Queue
+    public var search: Search
+
+    /// How a paper becomes a vector.
+    public struct Features: Sendable, Codable, Equatable {
+        /// How many times a title term counts relative to an abstract term.
+        public var titleWeight: Double
+        /// Terms in fewer papers than this are left out (too rare to generalise from).
+        public var minimumDocumentFrequency: Int
+        /// Terms in more than this fraction of papers are left out (too common to discriminate).
+        public var maximumDocumentFraction: Double
+        /// Whether adjacent term pairs (within title or abstract) are features too.
+        public var bigrams: Bool
+    }
+
+    /// How much each action says about the user's taste.
+    public struct Feedback: Sendable, Codable, Equatable {
+        /// Signed strength per action: positive for liking, negative for rejecting.
+        public var actionWeights: [String: Double]
+        /// Feedback this many days old counts half as much as today's.
+        public var halfLifeDays: Double
+        /// Strength of each free-text interest, treated like a liked paper.
+        public var interestWeight: Double
+    }
+
+    /// The per-user linear model trained on feedback.
+    public struct Learner: Sendable, Codable, Equatable {
+        /// L2 regularisation (larger: smoother, closer to the centroid of what was liked).
+        public var regularization: Double
+        /// Passes of coordinate descent over the examples.
+        public var epochs: Int
+        /// Total weight of the unlabelled papers, as weak negatives, relative to the positives' total.
+        public var unlabeledWeight: Double
+        /// At most this many unlabelled papers (drawn deterministically) serve as negatives.
+        public var maximumUnlabeled: Int
+        /// Weight of the nearest-liked-paper score beside the linear score (both z-scored).
+        public var neighborWeight: Double
+        /// How many of the most similar liked papers the neighbour score sums.
+        public var neighbors: Int
+    }
+
+    /// How the daily queue is made.
+    public struct Queue: Sendable, Codable, Equatable {
+        /// Items in a queue unless `--limit` says otherwise.
+        public var defaultLimit: Int
+        /// Papers listed within this many days before the queue's day are candidates.
+        public var windowDays: Int
+        /// A paper this many days old has half the recency of one listed today.
+        public var recencyHalfLifeDays: Double
+        /// Mix of the final score: taste (z-scored), recency (0…1) and popularity (0…1).
+        public var tasteWeight: Double
+        public var recencyWeight: Double
+        public var popularityWeight: Double
+        /// Daily pages that give half the full popularity (popularity = pages / (pages + this)).
+        public var popularitySaturation: Double
+        /// Maximal marginal relevance: 1 ranks by score alone, lower values trade score for variety.
+        public var diversityLambda: Double
+        /// A paper shown on this many earlier days without any reaction is not shown again.
+        public var maximumShowsWithoutReaction: Int
+    }
+
+    /// Keyword search: Okapi BM25 over title and abstract terms.
+    public struct Search: Sendable, Codable, Equatable {
+        /// Term-frequency saturation.
+        public var k1: Double
+        /// Length normalisation (0: none, 1: full).
+        public var b: Double
+        /// How many times a title occurrence counts relative to an abstract one.
+        public var titleWeight: Double
+    }
+
+    /// The model shipped with Folio.
+    public static let standard: RankingModel = {
+        guard let bytes = BundledModels.bytes(named: "ranking-default.json") else {
+            preconditionFailure("The bundled model ranking-default.json is missing: the EmbedModels plugin did not compile Models/")
+        }
+        do {
+            return try decode(Data(bytes), source: "Models/ranking-default.json")
+        } catch {
+            preconditionFailure("The bundled ranking model is invalid: \(error)")
+        }
+    }()
+
+    /// Reads a model file, with an error naming the file and the field at fault.
+    public static func load(path: String) throws -> RankingModel {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw FolioError(.invalidInput, "cannot read the ranking model", file: path)
+        }
+        return try decode(data, source: path)
+    }
+
+    static func decode(_ data: Data, source: String) throws -> RankingModel {
+        let model: RankingModel
+        do {
+            model = try JSONDecoder().decode(RankingModel.self, from: data)
+        } catch let DecodingError.keyNotFound(key, context) {
+            throw FolioError(.invalidInput, "missing field \"\((context.codingPath + [key]).map(\.stringValue).joined(separator: "."))\"", file: source)
+        } catch let DecodingError.typeMismatch(type, context) {
+            throw FolioError(.invalidInput, "field \"\(context.codingPath.map(\.stringValue).joined(separator: "."))\" should be \(type)", file: source)
+        } catch let DecodingError.valueNotFound(type, context) {
+            throw FolioError(.invalidInput, "field \"\(context.codingPath.map(\.stringValue).joined(separator: "."))\" should be \(type), found null", file: source)
+        } catch {
+            throw FolioError(.invalidInput, "not a ranking model: \(error)", file: source)
+        }
+        if let problem = model.problem { throw FolioError(.invalidInput, problem, file: source) }
+        return model
+    }
+
+    /// The first value out of its range, described, or `nil` when all are sensible.
+    var problem: String? {
+        let checks: [(Bool, String)] = [
+            (features.titleWeight > 0, "features.titleWeight must be positive"),
+            (features.minimumDocumentFrequency >= 1, "features.minimumDocumentFrequency must be at least 1"),
+            (features.maximumDocumentFraction > 0 && features.maximumDocumentFraction <= 1, "features.maximumDocumentFraction must be in (0, 1]"),
+            (feedback.halfLifeDays > 0, "feedback.halfLifeDays must be positive"),
+            (learner.regularization > 0, "learner.regularization must be positive"),
+            (learner.epochs >= 1, "learner.epochs must be at least 1"),
+            (learner.unlabeledWeight >= 0, "learner.unlabeledWeight must not be negative"),
+            (learner.neighbors >= 1, "learner.neighbors must be at least 1"),
+            (queue.defaultLimit >= 1, "queue.defaultLimit must be at least 1"),
+            (queue.windowDays >= 1, "queue.windowDays must be at least 1"),
+            (queue.recencyHalfLifeDays > 0, "queue.recencyHalfLifeDays must be positive"),
+            (queue.diversityLambda >= 0 && queue.diversityLambda <= 1, "queue.diversityLambda must be in [0, 1]"),
+            (queue.popularitySaturation > 0, "queue.popularitySaturation must be positive"),
+            (queue.maximumShowsWithoutReaction >= 1, "queue.maximumShowsWithoutReaction must be at least 1"),
+            (search.k1 >= 0, "search.k1 must not be negative"),
+            (search.b >= 0 && search.b <= 1, "search.b must be in [0, 1]"),
+            (search.titleWeight > 0, "search.titleWeight must be positive"),
+        ]
+        return checks.first { !$0.0 }?.1
+    }
+
+    /// The signed strength of an action, or `nil` when it says nothing about taste.
+    func weight(of action: Action) -> Double? {
+        feedback.actionWeights[action.rawValue]
+    }
+}

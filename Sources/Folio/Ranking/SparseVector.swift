@@ -1,0 +1,162 @@
+import Foundation
+
+/// A sparse vector of features: keys in increasing order with their values.
+///
+/// A feature key is a term id (below 2³²) or, for a pair of adjacent terms, `(first + 1) << 32 | second`.
+struct SparseVector: Sendable, Equatable {
+    private(set) var keys: [UInt64]
+    private(set) var values: [Float]
+
+    static let empty = SparseVector(sortedKeys: [], values: [])
+
+    init(sortedKeys keys: [UInt64], values: [Float]) {
+        precondition(keys.count == values.count)
+        self.keys = keys
+        self.values = values
+    }
+
+    /// Sums the values of repeated keys.
+    init(_ entries: [UInt64: Float]) {
+        let sorted = entries.sorted { $0.key < $1.key }
+        keys = sorted.map(\.key)
+        values = sorted.map(\.value)
+    }
+
+    var isEmpty: Bool { keys.isEmpty }
+    var count: Int { keys.count }
+
+    var norm: Float {
+        var sum: Float = 0
+        for value in values { sum += value * value }
+        return sum.squareRoot()
+    }
+
+    /// Scaled to unit length (unchanged when all zero).
+    func normalized() -> SparseVector {
+        let length = norm
+        guard length > 0 else { return self }
+        return SparseVector(sortedKeys: keys, values: values.map { $0 / length })
+    }
+
+    func dot(_ other: SparseVector) -> Float {
+        var i = 0, j = 0, sum: Float = 0
+        while i < keys.count, j < other.keys.count {
+            let a = keys[i], b = other.keys[j]
+            if a == b {
+                sum += values[i] * other.values[j]
+                i += 1
+                j += 1
+            } else if a < b {
+                i += 1
+            } else {
+                j += 1
+            }
+        }
+        return sum
+    }
+
+    /// The product with a dense weight table indexed by feature key (keys beyond it count zero).
+    func dot(_ weights: [Float]) -> Float {
+        var sum: Float = 0
+        for (key, value) in zip(keys, values) where key < UInt64(weights.count) { sum += weights[Int(key)] * value }
+        return sum
+    }
+
+    /// The features both vectors share, with the product of their values, largest first.
+    func sharedFeatures(with other: SparseVector) -> [(key: UInt64, contribution: Float)] {
+        var shared: [(UInt64, Float)] = []
+        var i = 0, j = 0
+        while i < keys.count, j < other.keys.count {
+            let a = keys[i], b = other.keys[j]
+            if a == b {
+                shared.append((a, values[i] * other.values[j]))
+                i += 1
+                j += 1
+            } else if a < b { i += 1 } else { j += 1 }
+        }
+        return shared.sorted { $0.1 > $1.1 }.map { (key: $0.0, contribution: $0.1) }
+    }
+
+    static func bigramKey(_ first: UInt32, _ second: UInt32) -> UInt64 {
+        (UInt64(first) + 1) << 32 | UInt64(second)
+    }
+
+    /// The term ids of a feature key: one for a term, two for a pair.
+    static func terms(of key: UInt64) -> [UInt32] {
+        key < 1 << 32 ? [UInt32(key)] : [UInt32(key >> 32) - 1, UInt32(truncatingIfNeeded: key)]
+    }
+}
+
+/// Every term's document frequency and name, indexed by term id: the corpus statistics that
+/// ingest keeps up to date.
+struct Vocabulary: Sendable {
+    /// Papers in the corpus.
+    var documentCount: Int
+    var documentFrequencies: [Int32]
+    var names: [String]
+
+    func name(of term: UInt32) -> String {
+        Int(term) < names.count ? names[Int(term)] : "#\(term)"
+    }
+
+    /// The id of a term, if the corpus has it (a linear search; use for a few query terms only).
+    func id(of name: String, lookup: [String: UInt32]? = nil) -> UInt32? {
+        if let lookup { return lookup[name] }
+        return names.firstIndex(of: name).map { UInt32($0) }
+    }
+
+    func documentFrequency(_ term: UInt32) -> Int {
+        Int(term) < documentFrequencies.count ? Int(documentFrequencies[Int(term)]) : 0
+    }
+}
+
+/// Turns a paper's analysed terms into its TF-IDF vector: sublinear term frequency (title terms
+/// counted `titleWeight` times), smoothed inverse document frequency, too rare and too common terms
+/// left out, unit length.
+struct Vectorizer: Sendable {
+    let vocabulary: Vocabulary
+    let features: RankingModel.Features
+
+    func idf(_ documentFrequency: Int) -> Float {
+        Float(log((1 + Double(vocabulary.documentCount)) / (1 + Double(documentFrequency))) + 1)
+    }
+
+    func keeps(_ term: UInt32) -> Bool {
+        let frequency = vocabulary.documentFrequency(term)
+        return frequency >= features.minimumDocumentFrequency
+            && Double(frequency) <= features.maximumDocumentFraction * Double(max(vocabulary.documentCount, 1))
+    }
+
+    func vector(_ terms: PaperTerms) -> SparseVector {
+        var counts: [UInt64: Float] = [:]
+        let titleWeight = Float(features.titleWeight)
+        func count(_ sequence: [UInt32], weight: Float) {
+            var previous: UInt32?
+            for term in sequence {
+                guard keeps(term) else {
+                    previous = nil
+                    continue
+                }
+                counts[UInt64(term), default: 0] += weight
+                if features.bigrams, let previous { counts[SparseVector.bigramKey(previous, term), default: 0] += weight }
+                previous = term
+            }
+        }
+        count(terms.titleTerms, weight: titleWeight)
+        count(terms.abstractTerms, weight: 1)
+        var weighted: [UInt64: Float] = [:]
+        weighted.reserveCapacity(counts.count)
+        for (key, frequency) in counts {
+            let termIDs = SparseVector.terms(of: key)
+            // A pair is as specific as its rarer term.
+            let frequencyOfFeature = termIDs.map { vocabulary.documentFrequency($0) }.min() ?? 0
+            weighted[key] = (1 + Float(log(Double(frequency)))) * idf(frequencyOfFeature)
+        }
+        return SparseVector(weighted).normalized()
+    }
+
+    /// A query or interest text as a vector in the same space.
+    func vector(text terms: [UInt32]) -> SparseVector {
+        vector(PaperTerms(titleTerms: [], abstractTerms: terms))
+    }
+}

@@ -1,0 +1,144 @@
+import ArgumentParser
+import Folio
+import Foundation
+
+/// The commands that record one kind of feedback on papers.
+protocol FeedbackCommand: ParsableCommand {
+    static var action: Action { get }
+    var global: GlobalOptions { get }
+    var ids: [String] { get }
+}
+
+extension FeedbackCommand {
+    static func configuration(_ abstract: String) -> CommandConfiguration {
+        CommandConfiguration(
+            commandName: action.rawValue, abstract: abstract,
+            discussion: "Ids may be unambiguous prefixes, or @N for the N-th item of today's queue. Recorded durably: when the command returns, the feedback is on disk. If any id is unknown, nothing is recorded."
+        )
+    }
+
+    func run() throws {
+        let engine = try global.openEngine()
+        let events = try engine.record(Self.action, papers: ids, user: global.userName, at: try global.instant())
+        for event in events {
+            let title = (try? engine.paper(event.paperID).title) ?? ""
+            print("\(Self.action.rawValue) \(event.paperID)  \(Output.truncate(title, to: 70))")
+        }
+    }
+}
+
+struct Like: FeedbackCommand {
+    static let action = Action.like
+    static let configuration = configuration("Record that you like papers: more like these.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Paper ids, id prefixes or @N queue positions.") var ids: [String]
+}
+
+struct Dislike: FeedbackCommand {
+    static let action = Action.dislike
+    static let configuration = configuration("Record that you dislike papers: fewer like these, and never these again.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Paper ids, id prefixes or @N queue positions.") var ids: [String]
+}
+
+struct Skip: FeedbackCommand {
+    static let action = Action.skip
+    static let configuration = configuration("Record that you skipped papers: a weak signal against them.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Paper ids, id prefixes or @N queue positions.") var ids: [String]
+}
+
+struct Read: FeedbackCommand {
+    static let action = Action.read
+    static let configuration = configuration("Record that you read papers.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Paper ids, id prefixes or @N queue positions.") var ids: [String]
+}
+
+struct Star: FeedbackCommand {
+    static let action = Action.star
+    static let configuration = configuration("Star papers: the strongest signal of taste.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Paper ids, id prefixes or @N queue positions.") var ids: [String]
+}
+
+struct Unstar: FeedbackCommand {
+    static let action = Action.unstar
+    static let configuration = configuration("Remove the star from papers.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Paper ids, id prefixes or @N queue positions.") var ids: [String]
+}
+
+struct Dismiss: FeedbackCommand {
+    static let action = Action.dismiss
+    static let configuration = configuration("Not interested: never show these papers again.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Paper ids, id prefixes or @N queue positions.") var ids: [String]
+}
+
+struct History: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Your feedback, newest first.")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var limit: LimitOption
+
+    func run() throws {
+        let engine = try global.openEngine()
+        let events = try engine.history(user: global.userName, limit: limit.limit)
+        if output.json {
+            struct Shown: Encodable { var user: String; var events: [Event] }
+            try Output.json(Shown(user: global.userName, events: events))
+            return
+        }
+        let formatter = ISO8601DateFormatter()
+        Output.table(["time", "action", "paper", "title"], events.map { event in
+            let title = event.paperID.isEmpty ? (event.value ?? "") : ((try? engine.paper(event.paperID).title) ?? "")
+            return [formatter.string(from: event.time), event.action.rawValue, event.paperID.isEmpty ? "-" : event.paperID, title]
+        })
+    }
+}
+
+struct Interests: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Free-text interests that steer your queue like liked papers.",
+        subcommands: [Add.self, Remove.self, ListInterests.self],
+        defaultSubcommand: ListInterests.self
+    )
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add interests, e.g. \"diffusion models, kv cache\".")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Interests, separated by commas.") var texts: [String]
+        func run() throws {
+            let engine = try global.openEngine()
+            try engine.addInterests(texts, user: global.userName, at: try global.instant())
+            print(try engine.interests(user: global.userName, now: try global.instant()).joined(separator: "\n"))
+        }
+    }
+
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove interests.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Interests, separated by commas.") var texts: [String]
+        func run() throws {
+            let engine = try global.openEngine()
+            try engine.removeInterests(texts, user: global.userName, at: try global.instant())
+            print(try engine.interests(user: global.userName, now: try global.instant()).joined(separator: "\n"))
+        }
+    }
+
+    struct ListInterests: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List your interests.")
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: OutputOptions
+        func run() throws {
+            let interests = try global.openEngine().interests(user: global.userName, now: try global.instant())
+            if output.json {
+                struct Shown: Encodable { var user: String; var interests: [String] }
+                try Output.json(Shown(user: global.userName, interests: interests))
+            } else {
+                print(interests.joined(separator: "\n"))
+            }
+        }
+    }
+}
