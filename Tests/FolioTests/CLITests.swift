@@ -151,4 +151,45 @@ struct CLITests {
         #expect(result.status == 0, "\(result.stderr)")
         #expect(FileManager.default.fileExists(atPath: "\(home)/folio/CURRENT"))
     }
+
+    @Test func feedbackTodayAndRecommendThroughTheCLI() throws {
+        try folio.run(["ingest"] + Fixtures.dailyPages)
+        let queue = try folio.run(["today", "--json"]).json()
+        #expect(queue["date"] as? String == "2025-09-10")
+        #expect(queue["user"] as? String == "tester")
+        let items = try #require(queue["items"] as? [[String: Any]])
+        #expect(items.count == 10)
+        for item in items {
+            #expect(item["id"] is String && item["title"] is String && item["score"] is Double && item["reasons"] is [String])
+            #expect(item["kind"] as? String == "new")
+        }
+        let liked = try folio.run(["like", "@1", "@2"])
+        #expect(liked.status == 0, "\(liked.stderr)")
+        #expect(liked.stdout.contains(items[0]["id"] as! String))
+        let history = try folio.run(["history", "--json"]).json()
+        #expect((history["events"] as? [[String: Any]])?.count == 2)
+        let marked = try folio.run(["today"])
+        #expect(marked.stdout.contains("[like]"))
+
+        let recommended = try folio.run(["--db", folio.store, "recommend", "--limit", "5", "--json"]).json()
+        #expect(recommended["user"] as? String == "tester")
+        let ranked = try #require(recommended["items"] as? [[String: Any]])
+        #expect(ranked.count == 5)
+        #expect(ranked.allSatisfy { $0["id"] is String && $0["score"] is Double && ($0["reasons"] as? [String])?.isEmpty == false })
+
+        let searched = try folio.run(["search", "speculative", "decoding", "--json"]).json()
+        #expect(searched["query"] as? String == "speculative decoding")
+        #expect(((searched["items"] as? [[String: Any]]) ?? []).count >= 1)
+
+        let unknown = try folio.run(["like", "no-such-paper"])
+        #expect(unknown.status == 1 && unknown.stderr.contains("no paper has the id"))
+        #expect(try folio.run(["stats", "--json"]).json()["events"] as? Int == 2)
+    }
+
+    @Test func modelFileOption() throws {
+        try folio.run(["ingest", Fixtures.atomFeed])
+        let model = directory.file("model.json", "{\"name\": 3}")
+        let result = try folio.run(["recommend", "--model", model])
+        #expect(result.status == 1 && result.stderr.contains(model))
+    }
 }
