@@ -140,7 +140,7 @@ struct CLITests {
         defer { holder.close() }
         let blocked = try folio.run(["stats"])
         #expect(blocked.status == 1)
-        #expect(blocked.stderr.contains("in use by another folio process"))
+        #expect(blocked.stderr.contains("is in use (held by process \(ProcessInfo.processInfo.processIdentifier)"), "\(blocked.stderr)")
     }
 
     @Test func defaultStoreFollowsXDG() throws {

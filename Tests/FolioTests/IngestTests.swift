@@ -223,7 +223,11 @@ struct IngestTests {
 
     @Test func secondEngineOnTheSameStoreIsLocked() throws {
         let first = try engine()
-        #expect { try Engine(path: directory.subpath("store")) } throws: { ($0 as? StoreError)?.kind == .locked }
+        let start = ContinuousClock.now
+        #expect { try Engine(path: directory.subpath("store"), options: .init(lockTimeout: .milliseconds(300))) } throws: {
+            ($0 as? StoreError)?.kind == .locked && "\($0)".contains("another Engine in this process")
+        }
+        #expect(ContinuousClock.now - start >= .milliseconds(300), "waits before giving up")
         first.close()
         #expect { try first.statistics() } throws: { ($0 as? StoreError)?.kind == .closed }
         _ = try engine()

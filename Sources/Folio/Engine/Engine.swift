@@ -22,11 +22,14 @@ public final class Engine: Sendable {
         public var paranoidChecks = false
         /// The numbers that shape ranking: the shipped model unless another is loaded.
         public var rankingModel: RankingModel
+        /// How long to wait for another process to release the store before failing with ``StoreError/Kind/locked``.
+        public var lockTimeout: Duration
 
-        public init(createIfMissing: Bool = true, paranoidChecks: Bool = false, rankingModel: RankingModel = .standard) {
+        public init(createIfMissing: Bool = true, paranoidChecks: Bool = false, rankingModel: RankingModel = .standard, lockTimeout: Duration = .seconds(2)) {
             self.createIfMissing = createIfMissing
             self.paranoidChecks = paranoidChecks
             self.rankingModel = rankingModel
+            self.lockTimeout = lockTimeout
         }
     }
 
@@ -57,7 +60,7 @@ public final class Engine: Sendable {
         var settings = LevelDB.Options()
         settings.createIfMissing = options.createIfMissing
         settings.paranoidChecks = options.paranoidChecks
-        let database = try LevelDB(path: path, options: settings)
+        let database = try StoreOwner.open(path: path, settings: settings, timeout: options.lockTimeout)
         let store = try FolioStore(keyValues: database, path: path)
         core = Mutex(Core(database: database, store: store, analyzer: .standard, model: options.rankingModel))
     }
@@ -253,6 +256,35 @@ public final class Engine: Sendable {
     }
 
     // MARK: Store
+
+    /// Verifies the whole store: checksums, records, every index entry both ways, statistics and counts.
+    public func checkHealth() throws -> HealthReport {
+        try withCore { core in
+            Doctor(store: core.store, reader: core.database.verifyingReader(), analyzer: core.analyzer).examine()
+        }
+    }
+
+    /// Salvages a damaged store in place: LevelDB's repair, then every index, statistic and count
+    /// rebuilt from the papers and the event log. The store must not be open.
+    public static func repair(path: String) throws -> RepairReport {
+        try LevelDB.repair(path: path)
+        let engine = try Engine(path: path, options: Options(createIfMissing: false))
+        defer { engine.close() }
+        return try engine.withCore { core in try Rebuilder(store: core.store, analyzer: core.analyzer).rebuild() }
+    }
+
+    /// Writes a backup as JSON Lines through `write`: every paper, then the events and stored queues
+    /// of `user` (or of every user).
+    @discardableResult
+    public func export(user: String? = nil, write: (Data) throws -> Void) throws -> (papers: Int, events: Int, queues: Int) {
+        try withCore { core in try Backup.export(store: core.store, user: user, write: write) }
+    }
+
+    /// Restores a backup written by ``export(user:write:)`` into this store, which must be empty.
+    @discardableResult
+    public func importBackup(path: String) throws -> (papers: Int, events: Int, queues: Int) {
+        try withCore { core in try Backup.restore(path: path, store: core.store, analyzer: core.analyzer) }
+    }
 
     /// Counts and sizes of the store.
     public func statistics() throws -> StoreStatistics {

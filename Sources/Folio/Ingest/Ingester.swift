@@ -45,12 +45,52 @@ struct Ingester {
             id: id, title: incoming.title, abstract: incoming.abstract, authors: incoming.authors,
             categories: incoming.categories, links: incoming.links, published: day, appearances: [appearance]
         )
-        staged.put(paper.encoded(), for: Keys.paper(id))
-        staged.put(Array(id.utf8), for: Keys.title(normalizedTitle))
-        staged.put([], for: Keys.day(day, paper: id))
+        try insert(paper)
+        return .added
+    }
+
+    /// Stores a paper exactly as given (from a backup, or when rebuilding derived data), with all
+    /// its index entries; a paper already stored under its id is left as it is.
+    mutating func restore(_ paper: Paper) throws -> Outcome {
+        if let problem = PaperID.problem(with: paper.id) { throw RecordProblem(line: 0, message: "id \"\(paper.id.prefix(80))\": \(problem)") }
+        guard TextAnalyzer.normalizedTitle(paper.title).isEmpty == false else {
+            throw RecordProblem(line: 0, message: "paper \(paper.id) has a title with no letters or digits")
+        }
+        if try staged.value(for: Keys.paper(paper.id)) != nil { return .unchanged }
+        try insert(paper)
+        return .added
+    }
+
+    /// Re-indexes a stored paper from its record alone (when derived data is rebuilt).
+    mutating func restoreReplacing(_ paper: Paper) throws {
+        if let problem = PaperID.problem(with: paper.id) { throw RecordProblem(line: 0, message: problem) }
+        try insert(paper)
+    }
+
+    /// Gives `term` the id `id` before any paper uses it (restoring a backup keeps term ids).
+    /// - Returns: `false` when the term or the id is taken.
+    mutating func seed(term: String, id: UInt32) -> Bool {
+        guard vocabulary[term] == nil, termsByID[id] == nil else { return false }
+        vocabulary[term] = TermEntry(id: id, documentFrequency: 0)
+        termsByID[id] = term
+        dirtyTerms.insert(term)
+        staged.put(Array(term.utf8), for: Keys.termName(id))
+        counts.terms = max(counts.terms, Int(id) + 1)
+        return true
+    }
+
+    /// Whether a paper is stored or staged under `id`.
+    func hasPaper(_ id: String) throws -> Bool {
+        try staged.value(for: Keys.paper(id)) != nil
+    }
+
+    private mutating func insert(_ paper: Paper) throws {
+        staged.put(paper.encoded(), for: Keys.paper(paper.id))
+        staged.put(Array(paper.id.utf8), for: Keys.title(TextAnalyzer.normalizedTitle(paper.title)))
+        for day in Set(paper.appearances.map(\.day) + [paper.published]) { staged.put([], for: Keys.day(day, paper: paper.id)) }
+        for alias in paper.aliases { staged.put(Array(paper.id.utf8), for: Keys.alias(alias)) }
         try index(paper, replacing: nil)
         counts.papers += 1
-        return .added
     }
 
     /// Why a parsed paper cannot be stored, or `nil` if it can.

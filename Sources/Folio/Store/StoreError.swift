@@ -67,8 +67,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         switch kind {
         case .locked:
-            "the store at \(path) is in use by another folio process (or another open Engine); "
-                + "wait for it to finish and try again (\(message))"
+            "the store at \(path) is in use (\(message)); wait for it to finish and try again"
         case .corrupted:
             "the store at \(path) is corrupted: \(message); run `folio doctor` to see what is damaged "
                 + "and `folio repair` to recover what can be recovered"

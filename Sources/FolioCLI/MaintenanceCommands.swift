@@ -1,0 +1,72 @@
+import ArgumentParser
+import Folio
+import Foundation
+
+struct Doctor: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Verify the store: checksums, records, indexes, statistics and counts.",
+        discussion: "Exits with status 1 when it finds problems; `folio repair` recovers what can be recovered."
+    )
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let engine = try Engine(path: global.storePath, options: .init(createIfMissing: false, paranoidChecks: true))
+        let report = try engine.checkHealth()
+        if output.json {
+            try Output.json(report)
+        } else {
+            let checked = report.checked.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+            print("checked \(checked)")
+            if report.isHealthy {
+                print("no problems found")
+            } else {
+                for problem in report.problems { print("problem: \(problem)") }
+            }
+        }
+        if !report.isHealthy { throw ExitCode(1) }
+    }
+}
+
+struct Repair: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Recover a damaged store: LevelDB's repair, then indexes, statistics and profiles rebuilt from papers and the event log."
+    )
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let report = try Engine.repair(path: global.storePath)
+        if output.json {
+            try Output.json(report)
+        } else {
+            print("kept \(report.papersKept) papers and \(report.eventsKept) events; dropped \(report.papersDropped) unreadable papers, \(report.eventsDropped) unreadable events and \(report.queuesDropped) unreadable queues")
+        }
+    }
+}
+
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a backup as JSON Lines to stdout: papers, events and stored queues.",
+        discussion: "Every user's events unless --user is given on the command line: then only that user's events and queues (and every paper). `folio import` restores it into an empty store."
+    )
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        let engine = try global.openEngine()
+        let stdout = FileHandle.standardOutput
+        let counts = try engine.export(user: global.user) { stdout.write($0) }
+        Output.error("exported \(counts.papers) papers, \(counts.events) events, \(counts.queues) queues")
+    }
+}
+
+struct Import: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Restore a backup written by `folio export` into an empty store.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The backup file.") var file: String
+
+    func run() throws {
+        let counts = try global.openEngine().importBackup(path: file)
+        print("imported \(counts.papers) papers, \(counts.events) events, \(counts.queues) queues")
+    }
+}
