@@ -41,7 +41,7 @@ let package = Package(
             name: "FolioModels",
             path: "Models",
             // The cards: what each model is and how it was made. Data files are read by the plugin.
-            exclude: ["README.md", "stopwords-en.md"],
+            exclude: ["README.md", "stopwords-en.md", "ranking-default.md", "fsrs-6-default.md"],
             sources: ["BundledModels.swift"],
             swiftSettings: strictSwift,
             plugins: ["EmbedModels"]
@@ -60,9 +60,16 @@ let package = Package(
             // An executable exports nothing, so its imports stay as they are.
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
         ),
+        // Examples are executables that the tests run as processes.
+        .executableTarget(
+            name: "folio-embedding-example",
+            dependencies: ["Folio"],
+            path: "Examples/Embedding",
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
+        ),
         .testTarget(
             name: "FolioTests",
-            dependencies: ["Folio", "FolioCLI"],
+            dependencies: ["Folio", "FolioCLI", "folio-embedding-example"],
             exclude: ["Fixtures"],
             swiftSettings: strictSwift
         ),

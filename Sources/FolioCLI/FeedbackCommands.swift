@@ -55,11 +55,89 @@ struct Read: FeedbackCommand {
     @Argument(help: "Paper ids, id prefixes or @N queue positions.") var ids: [String]
 }
 
-struct Star: FeedbackCommand {
-    static let action = Action.star
-    static let configuration = configuration("Star papers: the strongest signal of taste.")
+struct Star: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Star papers: the strongest signal of taste, and they come back to be re-read at spaced intervals.",
+        discussion: "Starring is the first review of a paper's resurfacing schedule (FSRS-6): --grade sets how well you know it now."
+    )
     @OptionGroup var global: GlobalOptions
+    @Option(help: "How well you know the paper now: again, hard, good or easy.") var grade: String = "good"
+    @Option(help: "Which comes first when more starred papers are due than fit a day: high, normal or low.") var priority: ScheduleCard.Priority?
     @Argument(help: "Paper ids, id prefixes or @N queue positions.") var ids: [String]
+
+    func validate() throws {
+        if Grade(name: grade) == nil { throw ValidationError("--grade must be again, hard, good or easy") }
+    }
+
+    func run() throws {
+        let engine = try global.openEngine()
+        let cards = try engine.star(ids, user: global.userName, at: try global.instant(), grade: Grade(name: grade)!, priority: priority)
+        for card in cards {
+            let title = (try? engine.paper(card.paperID).title) ?? ""
+            print("star \(card.paperID)  \(Output.truncate(title, to: 60))  comes back \(card.due)")
+        }
+    }
+}
+
+extension ScheduleCard.Priority: ExpressibleByArgument {}
+
+struct Review: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Record how well you remembered a resurfaced paper, and schedule its next return.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "A starred paper's id, id prefix or @N queue position.") var id: String
+    @Argument(help: "again, hard, good or easy.") var grade: String
+
+    func validate() throws {
+        if Grade(name: grade) == nil { throw ValidationError("the grade must be again, hard, good or easy, not \"\(grade)\"") }
+    }
+
+    func run() throws {
+        let engine = try global.openEngine()
+        let card = try engine.review(id, grade: Grade(name: grade)!, user: global.userName, at: try global.instant())
+        print("review \(card.paperID) \(grade): comes back \(card.due) (stability \(String(format: "%.1f", card.stability)) days)")
+    }
+}
+
+struct Due: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Starred papers due to resurface today, and those coming.")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+    @Option(help: "How many days ahead to look.") var days = 7
+
+    func validate() throws {
+        if days < 0 || days > 36_500 { throw ValidationError("--days must be between 0 and 36500") }
+    }
+
+    func run() throws {
+        let list = try global.openEngine().due(user: global.userName, now: try global.instant(), days: days)
+        if output.json {
+            try Output.json(list)
+            return
+        }
+        print("Due on \(list.date): \(list.due.count) (a day's queue shows \(list.budget))")
+        Output.table(["due", "recall", "priority", "id", "title"], list.due.map(row))
+        if !list.upcoming.isEmpty {
+            print("\nComing in the next \(days) days:")
+            Output.table(["due", "recall", "priority", "id", "title"], list.upcoming.map(row))
+        }
+    }
+
+    private func row(_ item: DueList.Item) -> [String] {
+        [item.card.due.description, "\(Int((item.recallChance * 100).rounded()))%", item.card.priority.rawValue, item.card.paperID, item.title]
+    }
+}
+
+struct Vacation: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Days off: starred papers that would fall due then come back after, spread out.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The first day off (YYYY-MM-DD).") var from: String
+    @Argument(help: "The last day off (YYYY-MM-DD).") var to: String
+
+    func run() throws {
+        let first = try parseDay(from, option: "FROM")!, last = try parseDay(to, option: "TO")!
+        try global.openEngine().vacation(from: first, to: last, user: global.userName, at: try global.instant())
+        print("vacation from \(first) to \(last): nothing resurfaces then")
+    }
 }
 
 struct Unstar: FeedbackCommand {

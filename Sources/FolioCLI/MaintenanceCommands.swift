@@ -9,9 +9,16 @@ struct Doctor: ParsableCommand {
     )
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
+    @Flag(help: "Rebuild every user's resurfacing schedule by replaying their event log (the log is the truth).") var rebuild = false
 
     func run() throws {
         let engine = try Engine(path: global.storePath, options: .init(createIfMissing: false, paranoidChecks: true))
+        if rebuild {
+            for user in try engine.users() {
+                let unchanged = try engine.rebuildSchedule(user: user)
+                Output.error("rebuilt the schedule of \(user)\(unchanged ? " (it matched the log)" : " (it differed from the log and was replaced)")")
+            }
+        }
         let report = try engine.checkHealth()
         if output.json {
             try Output.json(report)

@@ -74,23 +74,33 @@ struct Show: ParsableCommand {
         let paper = try engine.paper(id)
         let terms = try engine.indexTerms(of: paper.id)
         let events = try engine.history(user: global.userName).filter { $0.paperID == paper.id }
+        let card = try engine.schedule(of: paper.id, user: global.userName)
         if output.json {
+            struct Schedule: Encodable {
+                var state: String, due: Day, stability: Double, difficulty: Double, reps: Int, lapses: Int, lastReview: Day, priority: String
+            }
             struct Shown: Encodable {
                 var paper: Paper
                 var indexTerms: [String: [String]]
                 var dailyPages: Int
                 var events: [Event]
-                enum CodingKeys: String, CodingKey { case indexTerms, dailyPages, events }
+                var schedule: Schedule?
+                enum CodingKeys: String, CodingKey { case indexTerms, dailyPages, events, schedule }
                 func encode(to encoder: any Encoder) throws {
                     try paper.encode(to: encoder)
                     var container = encoder.container(keyedBy: CodingKeys.self)
                     try container.encode(indexTerms, forKey: .indexTerms)
                     try container.encode(dailyPages, forKey: .dailyPages)
                     try container.encode(events, forKey: .events)
+                    try container.encode(schedule, forKey: .schedule)
                 }
             }
+            let schedule = card.map {
+                Schedule(state: $0.state.rawValue, due: $0.due, stability: $0.stability, difficulty: $0.difficulty,
+                         reps: $0.reps, lapses: $0.lapses, lastReview: $0.lastReview, priority: $0.priority.rawValue)
+            }
             try Output.json(Shown(paper: paper, indexTerms: ["title": terms.title, "abstract": terms.abstract],
-                                  dailyPages: paper.dailyPageCount, events: events))
+                                  dailyPages: paper.dailyPageCount, events: events, schedule: schedule))
             return
         }
         let width = min(Output.terminalWidth, 100)
@@ -106,6 +116,9 @@ struct Show: ParsableCommand {
         field("listed", paper.appearances.map { "\($0.source) \($0.day)" }.joined(separator: ", "))
         for link in paper.links { field("link", link) }
         field("terms", (terms.title + terms.abstract).prefix(30).joined(separator: " "))
+ if let card {
+            field("schedule", "\(card.state.rawValue), due \(card.due), \(card.reps) reviews, \(card.lapses) lapses, stability \(String(format: "%.1f", card.stability)) days, \(card.priority.rawValue) priority")
+        }
         for event in events { field("you", "\(event.action) \(ISO8601DateFormatter().string(from: event.time))\(event.value.map { " \($0)" } ?? "")") }
         if !paper.abstract.isEmpty {
             print("")

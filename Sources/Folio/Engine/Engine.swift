@@ -43,8 +43,16 @@ public final class Engine: Sendable {
         let store: FolioStore
         let analyzer: TextAnalyzer
         let model: RankingModel
+        let fsrs = FSRS()
 
-        var recommender: Recommender { Recommender(store: store, model: model, analyzer: analyzer) }
+        var recommender: Recommender { Recommender(store: store, model: model, analyzer: analyzer, fsrs: fsrs) }
+
+        /// Appends events with the schedule they change, in one durable batch.
+        func append(_ events: [Event], user: String) throws {
+            try store.append(events) { staged in
+                try store.stageSchedule(of: user, adding: events, fsrs: fsrs, dailyBudget: model.resurfacing.dailyBudget, into: &staged)
+            }
+        }
     }
 
     /// Opens the store in directory `path`, creating it (and its parent directories) if needed.
@@ -154,8 +162,88 @@ public final class Engine: Sendable {
             let events = try ids.map { id in
                 Event(user: user, paperID: try resolve(id, user: user, now: time, core: core), action: action, time: time, value: value)
             }
-            try core.store.append(events)
+            if action == ResurfacingSchedule.review {
+                let schedule = try core.store.schedule(of: user)
+                for event in events where schedule.cards[event.paperID]?.state != .review {
+                    throw FolioError(.invalidArgument, "\(event.paperID) is not starred, so there is nothing to review; `folio star \(event.paperID)` starts its schedule")
+                }
+                guard value.flatMap(Grade.init(name:)) != nil else {
+                    throw FolioError(.invalidArgument, "a review needs a grade: again, hard, good or easy")
+                }
+            }
+            try core.append(events, user: user)
             return events
+        }
+    }
+
+    /// Stars papers: the strongest signal of taste, and the first review of their resurfacing schedule.
+    /// - Parameters:
+    ///   - grade: how well the paper is understood now (default Good), which sets the first interval.
+    ///   - priority: orders triage when more starred papers are due than the day's budget.
+    @discardableResult
+    public func star(_ ids: [String], user: String, at time: Date = Date(), grade: Grade = .good, priority: ScheduleCard.Priority? = nil) throws -> [ScheduleCard] {
+        try checkUser(user)
+        return try withCore { core in
+            var events: [Event] = []
+            for id in ids {
+                let paper = try resolve(id, user: user, now: time, core: core)
+                events.append(Event(user: user, paperID: paper, action: .star, time: time, value: grade.name))
+                if let priority { events.append(Event(user: user, paperID: paper, action: ResurfacingSchedule.priority, time: time, value: priority.rawValue)) }
+            }
+            try core.append(events, user: user)
+            let schedule = try core.store.schedule(of: user)
+            return events.filter { $0.action == .star }.compactMap { schedule.cards[$0.paperID] }
+        }
+    }
+
+    /// Records how well a resurfaced paper was remembered, and schedules its next return.
+    @discardableResult
+    public func review(_ id: String, grade: Grade, user: String, at time: Date = Date()) throws -> ScheduleCard {
+        let events = try record(ResurfacingSchedule.review, papers: [id], user: user, at: time, value: grade.name)
+        return try schedule(of: events[0].paperID, user: user)!
+    }
+
+    /// Keeps starred papers from falling due between `first` and `last` (inclusive): what would, comes after.
+    public func vacation(from first: Day, to last: Day, user: String, at time: Date = Date()) throws {
+        try checkUser(user)
+        guard first <= last else { throw FolioError(.invalidArgument, "the vacation ends (\(last)) before it starts (\(first))") }
+        guard first.days(until: last) <= 366 else { throw FolioError(.invalidArgument, "a vacation of more than a year: unstar the papers instead") }
+        try withCore { core in
+            try core.append([Event(user: user, paperID: "", action: ResurfacingSchedule.vacation, time: time,
+                                   value: ResurfacingSchedule.vacationValue(from: first, to: last))], user: user)
+        }
+    }
+
+    /// The resurfacing schedule of one starred (or formerly starred) paper, if it has one.
+    public func schedule(of id: String, user: String) throws -> ScheduleCard? {
+        try withCore { core in
+            try core.store.schedule(of: user).cards[try core.store.resolvePaperID(id)]
+        }
+    }
+
+    /// Starred papers due on the day of `now` (overdue included, in triage order) and those coming in the next `days` days.
+    public func due(user: String, now: Date = Date(), days: Int = 7) throws -> DueList {
+        try withCore { core in
+            let schedule = try core.store.schedule(of: user)
+            let today = Day(now)
+            func item(_ card: ScheduleCard) throws -> DueList.Item {
+                let recall = core.fsrs.retrievability(elapsedDays: card.lastReview.days(until: max(today, card.due)), stability: card.stability)
+                return DueList.Item(card: card, title: try core.store.paper(card.paperID)?.title ?? "", recallChance: recall)
+            }
+            return DueList(date: today, budget: core.model.resurfacing.dailyBudget,
+                           due: try schedule.due(on: today, fsrs: core.fsrs).map { try item($0.card) },
+                           upcoming: try schedule.upcoming(after: today, through: today.adding(days: days)).map(item))
+        }
+    }
+
+    /// Replays `user`'s log into a fresh resurfacing schedule and stores it.
+    /// - Returns: whether the schedule that was stored before equals the replay.
+    @discardableResult
+    public func rebuildSchedule(user: String) throws -> Bool {
+        try withCore { core in
+            let before = try core.store.schedule(of: user)
+            let after = try core.store.rebuildSchedule(of: user, fsrs: core.fsrs, dailyBudget: core.model.resurfacing.dailyBudget)
+            return before == after
         }
     }
 
@@ -182,7 +270,7 @@ public final class Engine: Sendable {
         let texts = texts.flatMap { $0.split(separator: ",") }.map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
         guard !texts.isEmpty else { throw FolioError(.invalidArgument, "no interest given; expected text such as \"diffusion models, kv cache\"") }
         try withCore { core in
-            try core.store.append(texts.map { Event(user: user, paperID: "", action: UserFeedback.interest, time: time, value: $0) })
+            try core.append(texts.map { Event(user: user, paperID: "", action: UserFeedback.interest, time: time, value: $0) }, user: user)
         }
     }
 
@@ -195,7 +283,7 @@ public final class Engine: Sendable {
             throw FolioError(.invalidArgument, "\"\(text)\" is not one of \(user)'s interests (\(current.joined(separator: "; ")))")
         }
         try withCore { core in
-            try core.store.append(texts.map { Event(user: user, paperID: "", action: UserFeedback.interestRemoved, time: time, value: $0) })
+            try core.append(texts.map { Event(user: user, paperID: "", action: UserFeedback.interestRemoved, time: time, value: $0) }, user: user)
         }
     }
 
@@ -260,7 +348,8 @@ public final class Engine: Sendable {
     /// Verifies the whole store: checksums, records, every index entry both ways, statistics and counts.
     public func checkHealth() throws -> HealthReport {
         try withCore { core in
-            Doctor(store: core.store, reader: core.database.verifyingReader(), analyzer: core.analyzer).examine()
+            Doctor(store: core.store, reader: core.database.verifyingReader(), analyzer: core.analyzer,
+                   fsrs: core.fsrs, dailyBudget: core.model.resurfacing.dailyBudget).examine()
         }
     }
 
@@ -270,7 +359,7 @@ public final class Engine: Sendable {
         try LevelDB.repair(path: path)
         let engine = try Engine(path: path, options: Options(createIfMissing: false))
         defer { engine.close() }
-        return try engine.withCore { core in try Rebuilder(store: core.store, analyzer: core.analyzer).rebuild() }
+        return try engine.withCore { core in try Rebuilder(store: core.store, analyzer: core.analyzer, fsrs: core.fsrs, dailyBudget: core.model.resurfacing.dailyBudget).rebuild() }
     }
 
     /// Writes a backup as JSON Lines through `write`: every paper, then the events and stored queues
@@ -283,7 +372,7 @@ public final class Engine: Sendable {
     /// Restores a backup written by ``export(user:write:)`` into this store, which must be empty.
     @discardableResult
     public func importBackup(path: String) throws -> (papers: Int, events: Int, queues: Int) {
-        try withCore { core in try Backup.restore(path: path, store: core.store, analyzer: core.analyzer) }
+        try withCore { core in try Backup.restore(path: path, store: core.store, analyzer: core.analyzer, fsrs: core.fsrs, dailyBudget: core.model.resurfacing.dailyBudget) }
     }
 
     /// Counts and sizes of the store.
@@ -296,6 +385,23 @@ public final class Engine: Sendable {
             )
         }
     }
+}
+
+/// What is due to resurface, and what comes next.
+public struct DueList: Sendable, Codable, Equatable {
+    public struct Item: Sendable, Codable, Equatable {
+        public var card: ScheduleCard
+        public var title: String
+        /// The chance of recalling the paper on its due day (or today, when overdue).
+        public var recallChance: Double
+    }
+
+    public var date: Day
+    /// Starred papers a day's queue shows at most.
+    public var budget: Int
+    /// Due today or overdue, in the order triage takes them.
+    public var due: [Item]
+    public var upcoming: [Item]
 }
 
 /// Counts and sizes of a store, as `folio stats` shows them.

@@ -88,7 +88,7 @@ enum Backup {
     }
 
     /// Restores a backup into an empty store; any error leaves the store as it was.
-    static func restore(path: String, store: FolioStore, analyzer: TextAnalyzer) throws -> (papers: Int, events: Int, queues: Int) {
+    static func restore(path: String, store: FolioStore, analyzer: TextAnalyzer, fsrs: FSRS, dailyBudget: Int) throws -> (papers: Int, events: Int, queues: Int) {
         let counts = try store.counts()
         guard counts.papers == 0, counts.events == 0 else {
             throw FolioError(.invalidArgument, "import restores a backup into an empty store, and \(store.path) holds \(counts.papers) papers and \(counts.events) events; import into a new --db")
@@ -156,6 +156,7 @@ enum Backup {
         var staged = StagedWrites(base: store.keyValues)
         for queue in queues { staged.put([UInt8](try JSONEncoder().encode(queue)), for: Keys.queue(of: queue.user, on: queue.date)) }
         try store.commit(staged, durable: true)
+        for user in Set(events.map(\.user)).sorted() { try store.rebuildSchedule(of: user, fsrs: fsrs, dailyBudget: dailyBudget) }
         return (papers, events.count, queues.count)
     }
 

@@ -25,6 +25,8 @@ struct Doctor {
     let store: FolioStore
     let reader: any KeyValueReader
     let analyzer: TextAnalyzer
+    let fsrs: FSRS
+    let dailyBudget: Int
 
     /// Problems beyond this many are summarised, so a badly damaged store still gives a readable report.
     static let maximumListed = 50
@@ -195,6 +197,14 @@ struct Doctor {
                     problem("the profile of \(user) cannot be read")
                 }
             }
+            if let stored = try? store.schedule(of: user, in: reader) {
+                let replayed = ResurfacingSchedule.replay(try store.events(of: user), fsrs: fsrs, dailyBudget: dailyBudget)
+                if stored.cards != replayed.cards || stored.vacations != replayed.vacations {
+                    problem("the resurfacing schedule of \(user) differs from a replay of the log; `folio doctor --rebuild` rebuilds it")
+                }
+            } else {
+                problem("the resurfacing schedule of \(user) cannot be read; `folio doctor --rebuild` rebuilds it")
+            }
             try reader.scan(prefix: Keys.queues(of: user)) { _, value in
                 queues += 1
                 if (try? JSONDecoder().decode(DailyQueue.self, from: Data(value))) == nil { problem("a stored queue of \(user) cannot be read") }
@@ -220,6 +230,8 @@ struct Doctor {
 struct Rebuilder {
     let store: FolioStore
     let analyzer: TextAnalyzer
+    let fsrs: FSRS
+    let dailyBudget: Int
     /// Papers re-indexed per batch.
     static let batchPapers = 5000
 
@@ -278,7 +290,7 @@ struct Rebuilder {
         }
         try store.keyValues.scan(prefix: Keys.users) { key, value in
             let user = Keys.component(after: Keys.users, in: key)
-            if key == Keys.userProfile(user) {
+            if key == Keys.userProfile(user) || key == Keys.schedule(of: user) {
                 cleanup.delete(key)
             } else if key.starts(with: Keys.queues(of: user)), (try? JSONDecoder().decode(DailyQueue.self, from: Data(value))) == nil {
                 cleanup.delete(key)
@@ -296,6 +308,7 @@ struct Rebuilder {
         }
         cleanup.put(counts.encoded(), for: Keys.counts)
         try store.keyValues.write(cleanup, durable: true)
+        for user in users.keys.sorted() { try store.rebuildSchedule(of: user, fsrs: fsrs, dailyBudget: dailyBudget) }
         return report
     }
 

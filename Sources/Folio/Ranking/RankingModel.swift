@@ -14,6 +14,7 @@ public struct RankingModel: Sendable, Codable, Equatable {
     public var learner: Learner
     public var queue: Queue
     public var search: Search
+    public var resurfacing: Resurfacing
 
     /// How a paper becomes a vector.
     public struct Features: Sendable, Codable, Equatable {
@@ -71,6 +72,14 @@ public struct RankingModel: Sendable, Codable, Equatable {
         public var diversityLambda: Double
         /// A paper shown on this many earlier days without any reaction is not shown again.
         public var maximumShowsWithoutReaction: Int
+    }
+
+    /// How starred papers come back in the daily queue (their intervals come from the FSRS model).
+    public struct Resurfacing: Sendable, Codable, Equatable {
+        /// At most this many starred papers in one day's queue; the rest wait, lowest recall chance first.
+        public var dailyBudget: Int
+        /// Resurfacing items go at these positions of the queue (1-based), in triage order.
+        public var positions: [Int]
     }
 
     /// Keyword search: Okapi BM25 over title and abstract terms.
@@ -138,6 +147,9 @@ public struct RankingModel: Sendable, Codable, Equatable {
             (queue.popularitySaturation > 0, "queue.popularitySaturation must be positive"),
             (queue.maximumShowsWithoutReaction >= 1, "queue.maximumShowsWithoutReaction must be at least 1"),
             (search.k1 >= 0, "search.k1 must not be negative"),
+            (resurfacing.dailyBudget >= 0, "resurfacing.dailyBudget must not be negative"),
+            (resurfacing.positions.count >= resurfacing.dailyBudget, "resurfacing.positions needs a position for each of the daily budget's items"),
+            (resurfacing.positions.allSatisfy { $0 >= 1 }, "resurfacing.positions are 1-based"),
             (search.b >= 0 && search.b <= 1, "search.b must be in [0, 1]"),
             (search.titleWeight > 0, "search.titleWeight must be positive"),
         ]

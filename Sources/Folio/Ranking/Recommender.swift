@@ -6,6 +6,7 @@ struct Recommender {
     let store: FolioStore
     let model: RankingModel
     let analyzer: TextAnalyzer
+    let fsrs: FSRS
 
     /// A similarity below this is not worth naming as a reason.
     static let nearestPaperThreshold: Float = 0.12
@@ -119,6 +120,12 @@ struct Recommender {
         var corpus = try Corpus(store: store, features: model.features)
         try corpus.loadAll(from: store)
         let taste = try taste(of: user, now: now, corpus: &corpus)
+        // Starred papers due today take their places first, within the budget, the rest wait.
+        let due = try store.schedule(of: user).due(on: day, fsrs: fsrs)
+        let resurfacing = try due.prefix(min(model.resurfacing.dailyBudget, limit)).map { card, recall in
+            QueueItem(id: card.paperID, title: try store.paper(card.paperID)?.title ?? "", kind: .resurface,
+                      score: ((1 - recall) * 1000).rounded() / 1000, reasons: resurfacingReasons(card, recall: recall, day: day))
+        }
         let first = day.adding(days: 1 - settings.windowDays)
         let shown = try timesShown(user: user, before: day, since: first)
         let reacted = taste.feedback.reactedPapers
@@ -136,7 +143,7 @@ struct Recommender {
             scoring.score(taste: Double(tastes[index]), published: candidates[index].published, dailyPages: candidates[index].dailyPages, on: day)
         }
         let picked = QueueScoring.diversify(
-            scores: scores, limit: limit, lambda: settings.diversityLambda,
+            scores: scores, limit: limit - resurfacing.count, lambda: settings.diversityLambda,
             similarity: { Double(candidates[$0].vector.dot(candidates[$1].vector)) },
             tieBreak: { candidates[$0].id < candidates[$1].id }
         )
@@ -146,7 +153,30 @@ struct Recommender {
             return QueueItem(id: entry.id, title: paper?.title ?? "", kind: .new, score: (scores[index] * 1000).rounded() / 1000,
                              reasons: reasons(for: entry, paper: paper, taste: taste, corpus: corpus, day: day))
         }
-        return DailyQueue(date: day, user: user, items: items)
+        return DailyQueue(date: day, user: user, items: Self.interleave(items, resurfacing, at: model.resurfacing.positions),
+                          overdue: due.count - resurfacing.count)
+    }
+
+    /// Puts `inserted` at the 1-based `positions` of `items` (or at the end when the queue is shorter).
+    static func interleave(_ items: [QueueItem], _ inserted: [QueueItem], at positions: [Int]) -> [QueueItem] {
+        var result = items
+        for (item, position) in zip(inserted, positions) { result.insert(item, at: min(position - 1, result.count)) }
+        return result
+    }
+
+    private func resurfacingReasons(_ card: ScheduleCard, recall: Double, day: Day) -> [String] {
+        let age = card.starredOn.days(until: day)
+        let starred = age == 0 ? "starred today" : age == 1 ? "starred yesterday" : "starred \(age) days ago"
+        var reasons = ["\(starred), \(Self.ordinal(card.reps)) resurfacing, recall chance \(Int((recall * 100).rounded()))%"]
+        let overdue = card.due.days(until: day)
+        if overdue > 0 { reasons.append("due \(overdue) day\(overdue == 1 ? "" : "s") ago") }
+        if card.priority != .normal { reasons.append("\(card.priority.rawValue) priority") }
+        return reasons
+    }
+
+    static func ordinal(_ number: Int) -> String {
+        let suffix = (11 ... 13).contains(number % 100) ? "th" : [1: "st", 2: "nd", 3: "rd"][number % 10] ?? "th"
+        return "\(number)\(suffix)"
     }
 
     /// How many earlier queues since `first` showed each paper.

@@ -41,6 +41,7 @@ public struct MemoryState: Sendable, Codable, Equatable {
     /// How hard the paper is to remember, from 1 (easiest) to 10.
     public var difficulty: Double
 
+    /// A state with the given stability (days) and difficulty (1…10).
     public init(stability: Double, difficulty: Double) {
         self.stability = stability
         self.difficulty = difficulty
@@ -120,6 +121,7 @@ struct FSRS: Sendable {
     let factor: Double
     private let w: [Double]
 
+    /// A model with valid `parameters` (`problem == nil`): check them where they are loaded.
     init(parameters: FSRSParameters = .standard) {
         precondition(parameters.problem == nil, "invalid FSRS parameters: \(parameters.problem ?? "")")
         self.parameters = parameters
@@ -151,6 +153,7 @@ struct FSRS: Sendable {
         MemoryState(stability: initialStability(grade), difficulty: initialDifficulty(grade, clamped: true))
     }
 
+    /// S0 = w[G−1]: the first four weights are the stabilities after a first Again, Hard, Good, Easy.
     func initialStability(_ grade: Grade) -> Double {
         clampStability(w[grade.rawValue - 1])
     }

@@ -166,7 +166,8 @@ struct FolioStore: Sendable {
     // MARK: Events
 
     /// Appends events to their users' logs in one durable batch, creating profiles for new users.
-    func append(_ events: [Event]) throws {
+    /// - Parameter derived: adds the writes of state derived from these events to the same batch.
+    func append(_ events: [Event], derived: (inout StagedWrites) throws -> Void = { _ in }) throws {
         var staged = StagedWrites(base: keyValues)
         var counts = try counts()
         var profiles: [String: UserProfile] = [:]
@@ -186,6 +187,7 @@ struct FolioStore: Sendable {
         }
         for (user, profile) in profiles { staged.put(profile.encoded(), for: Keys.userProfile(user)) }
         staged.put(counts.encoded(), for: Keys.counts)
+        try derived(&staged)
         try commit(staged, durable: true)
     }
 }

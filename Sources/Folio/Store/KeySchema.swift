@@ -20,6 +20,7 @@
 /// | `E` | `E·<user>·<time ms>·<seq>` | ``Event`` without its user; the user's log in time order |
 /// | `U` | `U·<user>·profile` | the user's profile: event sequence counter, first seen |
 /// | `U` | `U·<user>·queue·<day>` | the user's queue for that day (JSON), as first shown |
+/// | `U` | `U·<user>·schedule` | the user's resurfacing schedule (JSON), derived from the log and rebuildable from it |
 ///
 /// A paper's record, its `T` entry, its `I` entries, its postings and its share of the `V` statistics always
 /// change in one write batch, so no reader sees a half-ingested paper.
@@ -104,6 +105,7 @@ enum Keys {
     static let users = prefix("U")
     static func userProfile(_ user: String) -> [UInt8] { key("U", user, "profile") }
     static func queues(of user: String) -> [UInt8] { prefix("U", user, "queue") }
+    static func schedule(of user: String) -> [UInt8] { key("U", user, "schedule") }
     static func queue(of user: String, on day: Day) -> [UInt8] {
         var bytes = queues(of: user)
         append(day, to: &bytes)
