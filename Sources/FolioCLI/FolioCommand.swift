@@ -13,7 +13,7 @@ struct FolioCommand: ParsableCommand {
         """,
         subcommands: [
             Today.self, Like.self, Dislike.self, Skip.self, Read.self, Star.self, Unstar.self, Dismiss.self,
-            Review.self, Due.self, Vacation.self, History.self, Interests.self, Recommend.self, Similar.self, Search.self,
+            Review.self, Due.self, Vacation.self, DigestCommand.self, History.self, Interests.self, Recommend.self, Similar.self, Search.self,
             Ingest.self, Show.self, List.self, Stats.self, Export.self, Import.self, Doctor.self, Repair.self,
         ]
     )

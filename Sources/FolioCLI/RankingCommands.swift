@@ -87,3 +87,20 @@ private func printRanked(_ items: [RankedPaper], json: Bool, header: [String: St
     }
     Output.table(["score", "id", "title"], items.map { [String(format: "%.3f", $0.score), $0.id, $0.title] })
 }
+
+struct DigestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "digest",
+        abstract: "A reading digest ready to mail: picked papers with cropped abstracts, links and reasons, and what comes back."
+    )
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "markdown or html.") var format: DigestFormat = .markdown
+    @Option(help: "The days it covers: 1 for a daily digest, 7 for a weekly one.") var days = 1
+
+    func run() throws {
+        let text = try global.openEngine().digest(user: global.userName, now: try global.instant(), days: days, format: format)
+        print(text, terminator: "")
+    }
+}
+
+extension DigestFormat: ExpressibleByArgument {}

@@ -141,4 +141,24 @@ struct QueueTests {
         #expect { try engine.record(.like, papers: ["@0"], user: user, at: now) } throws: { ($0 as? FolioError)?.kind == .invalidArgument }
         #expect { try engine.record(.like, papers: ["x"], user: "bad/user", at: now) } throws: { ($0 as? FolioError)?.kind == .invalidArgument }
     }
+
+    @Test func digestsInMarkdownAndHTML() throws {
+        let engine = try engine()
+        let queue = try engine.today(user: "scout", now: now)
+        try engine.star([queue.items[0].id], user: user, at: now.addingTimeInterval(-20 * 86_400))
+        let markdown = try engine.digest(user: user, now: now, days: 1, format: .markdown)
+        #expect(markdown.hasPrefix("# Folio digest for ann, 2025-09-10"))
+        #expect(markdown.contains("## New for you (9)"), "ten items, one of them the starred paper coming back")
+        #expect(markdown.contains(queue.items[1].title) || markdown.contains(queue.items[2].title))
+        let quoted = markdown.split(separator: "\n").filter { $0.hasPrefix("   > ") }
+        #expect(!quoted.isEmpty && quoted.allSatisfy { $0.count <= Digest.abstractLength + 10 })
+        #expect(markdown.contains("## Coming back to re-read (1)") && markdown.contains(queue.items[0].title))
+        let weekly = try engine.digest(user: user, now: now, days: 7, format: .markdown)
+        #expect(weekly.contains("the 7 days to 2025-09-10"))
+        let html = try engine.digest(user: user, now: now, format: .html)
+        #expect(html.hasPrefix("<!DOCTYPE html>") && html.contains("<ol>") && html.hasSuffix("</html>\n"))
+        #expect(!html.contains("<script"))
+        #expect { try engine.digest(user: user, now: now, days: 0) } throws: { ($0 as? FolioError)?.kind == .invalidArgument }
+        #expect(Digest.crop(String(repeating: "word ", count: 200)).hasSuffix(" …"))
+    }
 }

@@ -115,8 +115,10 @@ struct Recommender {
         for index in queue.items.indices { queue.items[index].feedback = latest[queue.items[index].id]?.rawValue }
     }
 
-    private func makeQueue(user: String, day: Day, now: Date, limit: Int) throws -> DailyQueue {
-        let settings = model.queue
+    /// Makes a queue without storing it; `windowDays` widens the candidates (for weekly digests).
+    func makeQueue(user: String, day: Day, now: Date, limit: Int, windowDays: Int? = nil) throws -> DailyQueue {
+        var settings = model.queue
+        if let windowDays { settings.windowDays = max(settings.windowDays, windowDays) }
         var corpus = try Corpus(store: store, features: model.features)
         try corpus.loadAll(from: store)
         let taste = try taste(of: user, now: now, corpus: &corpus)
