@@ -60,6 +60,13 @@ let package = Package(
             // An executable exports nothing, so its imports stay as they are.
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
         ),
+        // Fuzz targets for parsers and decoders (see the file for the libFuzzer command).
+        .executableTarget(
+            name: "folio-fuzz",
+            dependencies: ["Folio"],
+            path: "Sources/FolioFuzz",
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
+        ),
         // Examples are executables that the tests run as processes.
         .executableTarget(
             name: "folio-embedding-example",
@@ -69,7 +76,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FolioTests",
-            dependencies: ["Folio", "FolioCLI", "folio-embedding-example"],
+            dependencies: ["Folio", "FolioCLI", "folio-embedding-example", "folio-fuzz"],
             exclude: ["Fixtures"],
             swiftSettings: strictSwift
         ),

@@ -143,7 +143,7 @@ struct FileIngest {
     }
 
     /// Runs the format's parser over the file, turning its problems into errors that name the file.
-    private func parse(format: IngestFormat, _ body: (ParsedItem, _ bytesRead: Int) throws -> Void) throws {
+    func parse(format: IngestFormat, _ body: (ParsedItem, _ bytesRead: Int) throws -> Void) throws {
         let handle = try open()
         defer { try? handle.close() }
         let position: () -> Int = { Int((try? handle.offset()) ?? UInt64(0)) }
@@ -156,6 +156,9 @@ struct FileIngest {
                 var parser = JSONLinesParser(lines: LineReader(handle: handle))
                 try parser.parse { try body($0, position()) }
             case .atom:
+                // FoundationXML crashes on some invalid UTF-8 (found by fuzzing), so the text is checked first.
+                var lines = LineReader(handle: handle)
+                while try lines.nextLine() != nil {}
                 guard let stream = InputStream(fileAtPath: path) else { throw FolioError(.invalidInput, "cannot be read", file: path) }
                 var parser = AtomParser(stream: stream)
                 // The XML parser reads the stream itself; its progress shows when the file is done.

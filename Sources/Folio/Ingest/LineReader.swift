@@ -11,6 +11,8 @@ struct LineReader {
     private let handle: FileHandle
     private var buffer: [UInt8] = []
     private var start = 0
+    /// Where the search for the next newline resumes: the bytes before it hold none.
+    private var scanned = 0
     private var reachedEnd = false
     /// The number of the line returned last (1-based).
     private(set) var lineNumber = 0
@@ -24,17 +26,18 @@ struct LineReader {
     /// The next line's bytes without its terminator, or `nil` at the end of the file.
     mutating func nextLineBytes() throws -> ArraySlice<UInt8>? {
         while true {
-            if let newline = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) {
+            if let newline = buffer[max(start, scanned)...].firstIndex(of: UInt8(ascii: "\n")) {
+                guard newline - start <= Self.maximumLineBytes else { throw overlong() }
                 var end = newline
                 if end > start, buffer[end - 1] == UInt8(ascii: "\r") { end -= 1 }
                 let line = buffer[start ..< end]
                 start = newline + 1
+                scanned = start
                 lineNumber += 1
                 return line
             }
-            if buffer.count - start > Self.maximumLineBytes {
-                throw RecordProblem(line: lineNumber + 1, message: "line is longer than \(Self.maximumLineBytes >> 20) MiB; expected one record per line")
-            }
+            scanned = buffer.count
+            if buffer.count - start > Self.maximumLineBytes { throw overlong() }
             if reachedEnd {
                 guard start < buffer.count else { return nil }
                 let line = buffer[start...]
@@ -47,13 +50,19 @@ struct LineReader {
                 reachedEnd = true
             } else {
                 bytesRead += chunk.count
-                if start > 0 {
+                // Drop consumed lines only once they are most of the buffer, so long lines cost linear time.
+                if start > 0, start >= buffer.count / 2 {
                     buffer.removeFirst(start)
+                    scanned -= start
                     start = 0
                 }
                 buffer.append(contentsOf: chunk)
             }
         }
+    }
+
+    private func overlong() -> RecordProblem {
+        RecordProblem(line: lineNumber + 1, message: "line is longer than \(Self.maximumLineBytes >> 20) MiB; expected one record per line")
     }
 
     /// The next line as text, or `nil` at the end of the file.
