@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .library(name: "Folio", targets: ["Folio"]),
         .executable(name: "folio", targets: ["FolioCLI"]),
+        .executable(name: "folio-bench", targets: ["folio-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -58,6 +59,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             // An executable exports nothing, so its imports stay as they are.
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
+        ),
+        // Speed and memory figures on synthetic corpora (BENCHMARKS.md).
+        .executableTarget(
+            name: "folio-bench",
+            dependencies: ["Folio"],
+            path: "Sources/FolioBench",
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
         ),
         // Fuzz targets for parsers and decoders (see the file for the libFuzzer command).

@@ -52,7 +52,7 @@ public func buildApplication(engine: Engine, users: UserDirectory, configuration
 public func buildRouter(engine: Engine, users: UserDirectory, configuration: ServerConfiguration = ServerConfiguration()) -> Router<FolioRequestContext> {
     let router = Router(context: FolioRequestContext.self)
     if let level = configuration.requestLogLevel {
-        router.add(middleware: LogRequestMiddleware(level))
+        router.add(middleware: LogRequestsMiddleware(level))
     }
     router.add(middleware: ErrorMiddleware())
     let routes = Routes(engine: EngineRunner(engine: engine, pool: .singleton), configuration: configuration)

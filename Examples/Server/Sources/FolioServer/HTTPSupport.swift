@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import NIOPosix
-public import Folio
+import Folio
 
 /// The JSON coding of every body the server reads and writes.
 enum JSON {

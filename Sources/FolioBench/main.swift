@@ -1,0 +1,176 @@
+// folio-bench: Folio's speed and memory on synthetic corpora, as figures (see BENCHMARKS.md).
+//
+//   swift build -c release --product folio-bench --product folio
+//   .build/release/folio-bench --papers 100000 [--corpus FILE] [--users 20] [--events 200] [--days 5]
+//
+// The corpus comes from ../shared/bench/make_corpus.py N (deterministic) unless --corpus names one.
+import Folio
+import Foundation
+
+struct Options {
+    var papers = 20_000
+    var corpus: String?
+    var users = 20
+    var events = 200
+    var days = 5
+    var store: String?
+    var cli: String?
+
+    init(_ arguments: [String]) {
+        var iterator = arguments.dropFirst().makeIterator()
+        while let argument = iterator.next() {
+            switch argument {
+            case "--papers": papers = Int(iterator.next() ?? "") ?? papers
+            case "--corpus": corpus = iterator.next()
+            case "--users": users = Int(iterator.next() ?? "") ?? users
+            case "--events": events = Int(iterator.next() ?? "") ?? events
+            case "--days": days = Int(iterator.next() ?? "") ?? days
+            case "--store": store = iterator.next()
+            case "--cli": cli = iterator.next()
+            default:
+                FileHandle.standardError.write(Data("usage: folio-bench [--papers N] [--corpus FILE] [--users U] [--events E] [--days D] [--store DIR] [--cli PATH]\n".utf8))
+                exit(2)
+            }
+        }
+    }
+}
+
+func seconds(_ body: () throws -> Void) rethrows -> Double {
+    let start = ContinuousClock.now
+    try body()
+    let elapsed = ContinuousClock.now - start
+    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+}
+
+func percentile(_ values: [Double], _ p: Double) -> Double {
+    let sorted = values.sorted()
+    return sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * p).rounded()))]
+}
+
+func milliseconds(_ value: Double) -> String { String(format: "%.1f ms", value * 1000) }
+
+/// Peak resident memory of this process so far (VmHWM).
+func peakMemoryMB() -> Double {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+          let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+    return kilobytes / 1024
+}
+
+func directorySize(_ path: String) -> Int64 {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+    return names.reduce(0) { $0 + (((try? FileManager.default.attributesOfItem(atPath: "\(path)/\($1)"))?[.size] as? NSNumber)?.int64Value ?? 0) }
+}
+
+#if DEBUG
+FileHandle.standardError.write(Data("folio-bench: this is a debug build; figures only count from `swift build -c release`\n".utf8))
+#endif
+
+let options = Options(CommandLine.arguments)
+let work = FileManager.default.temporaryDirectory.appendingPathComponent("folio-bench-\(ProcessInfo.processInfo.processIdentifier)").path
+try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+defer { try? FileManager.default.removeItem(atPath: work) }
+
+// The corpus.
+let corpus: String
+if let given = options.corpus {
+    corpus = given
+} else {
+    corpus = "\(work)/corpus.jsonl"
+    let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../shared/bench/make_corpus.py").standardized.path
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", script, String(options.papers)]
+    _ = FileManager.default.createFile(atPath: corpus, contents: nil)
+    process.standardOutput = FileHandle(forWritingAtPath: corpus)
+    try process.run()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { fatalError("make_corpus.py failed: is ../shared beside the project?") }
+}
+let corpusBytes = (try FileManager.default.attributesOfItem(atPath: corpus)[.size] as? NSNumber)?.intValue ?? 0
+
+var rows: [(String, String)] = []
+let store = options.store ?? "\(work)/store"
+var engine = try Engine(path: store)
+
+// Ingest.
+var ingested = 0
+let ingestTime = try seconds {
+    ingested = try engine.ingest(files: [corpus]).reduce(0) { $0 + $1.added }
+}
+rows.append(("ingest", String(format: "%d papers in %.2f s: %.0f papers/s, %.1f MB/s", ingested, ingestTime, Double(ingested) / ingestTime, Double(corpusBytes) / 1e6 / ingestTime)))
+rows.append(("peak memory after ingest", String(format: "%.0f MB", peakMemoryMB())))
+
+// Users with feedback on papers of the last weeks.
+let recent = try engine.papers(limit: max(2000, options.events * 4))
+let last = recent.first?.latestListing() ?? Day(Date())
+/// A fixed-seed linear congruential generator: the same feedback on every run.
+struct Random {
+    var state: UInt64 = 7
+    mutating func next() -> UInt64 {
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        return state >> 17
+    }
+}
+var random = Random()
+let actions: [Action] = [.like, .like, .skip, .skip, .read, .dislike, .star]
+var writeTimes: [Double] = []
+for user in 0 ..< options.users {
+    for index in 0 ..< options.events {
+        let paper = recent[Int(random.next() % UInt64(recent.count))].id
+        let time = last.start.addingTimeInterval(Double(index) - Double(options.events) - 86_400)
+        let action = actions[Int(random.next() % UInt64(actions.count))]
+        let elapsed = try seconds {
+            try engine.record(action, papers: [paper], user: "user\(user)", at: time)
+        }
+        writeTimes.append(elapsed)
+    }
+}
+rows.append(("feedback write (synced)", "p50 \(milliseconds(percentile(writeTimes, 0.5))), p99 \(milliseconds(percentile(writeTimes, 0.99)))"))
+
+// today, in process: every user on several days (each a fresh queue).
+var todayTimes: [Double] = []
+for day in 0 ..< options.days {
+    for user in 0 ..< options.users {
+        let now = last.adding(days: -day).start.addingTimeInterval(9 * 3600)
+        todayTimes.append(try seconds { _ = try engine.today(user: "user\(user)", now: now) })
+    }
+}
+rows.append(("today (in process, new queue)", "p50 \(milliseconds(percentile(todayTimes, 0.5))), p99 \(milliseconds(percentile(todayTimes, 0.99)))"))
+
+var recommendTimes: [Double] = []
+for user in 0 ..< min(options.users, 10) {
+    recommendTimes.append(try seconds { _ = try engine.recommend(user: "user\(user)", now: last.start, limit: 50) })
+}
+rows.append(("recommend --limit 50 (in process)", "p50 \(milliseconds(percentile(recommendTimes, 0.5))), p99 \(milliseconds(percentile(recommendTimes, 0.99)))"))
+
+let queries = ["attention", "sparse attention transformer", "graph neural network", "language model alignment", "protein structure", "diffusion", "memory cache", "reinforcement learning policy"]
+var searchTimes: [Double] = []
+for _ in 0 ..< 3 { for query in queries { searchTimes.append(try seconds { _ = try engine.search(query, limit: 20) }) } }
+rows.append(("search (in process)", "p50 \(milliseconds(percentile(searchTimes, 0.5))), p99 \(milliseconds(percentile(searchTimes, 0.99)))"))
+rows.append(("peak memory", String(format: "%.0f MB", peakMemoryMB())))
+engine.close()
+rows.append(("store size", String(format: "%.1f MB", Double(directorySize(store)) / 1e6)))
+
+// today as a whole process, as a user runs it.
+let cli = options.cli ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("folio").path
+if FileManager.default.isExecutableFile(atPath: cli) {
+    var processTimes: [Double] = []
+    for user in 0 ..< options.users {
+        for day in [options.days, options.days + 1] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: cli)
+            process.arguments = ["today", "--db", store, "--user", "user\(user)", "--now", last.adding(days: -day).description]
+            process.standardOutput = FileHandle.nullDevice
+            processTimes.append(try seconds {
+                try process.run()
+                process.waitUntilExit()
+            })
+        }
+    }
+    rows.append(("folio today (whole process, new queue)", "p50 \(milliseconds(percentile(processTimes, 0.5))), p99 \(milliseconds(percentile(processTimes, 0.99)))"))
+}
+
+print("| \(options.papers) papers, \(options.users) users × \(options.events) events | |")
+print("| --- | --- |")
+for (name, value) in rows { print("| \(name) | \(value) |") }
