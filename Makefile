@@ -15,3 +15,4 @@ demo: build
 test: setup
 	swift build --build-tests
 	swift test --skip-build
+	cd Examples/Server && swift build --build-tests && swift test --skip-build

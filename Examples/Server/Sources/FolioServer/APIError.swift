@@ -135,8 +135,15 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
 /// One line that says what is wrong with a JSON body.
 func describe(_ error: DecodingError) -> String {
     func path(_ codingPath: [any CodingKey]) -> String {
-        let names = codingPath.map { key in key.intValue.map { "[\($0)]" } ?? key.stringValue }
-        return names.isEmpty ? "the body" : "\"" + names.joined(separator: ".") + "\""
+        var text = ""
+        for key in codingPath {
+            if let index = key.intValue {
+                text += "[\(index)]"
+            } else {
+                text += (text.isEmpty ? "" : ".") + key.stringValue
+            }
+        }
+        return text.isEmpty ? "the body" : "\"" + text + "\""
     }
     switch error {
     case let .typeMismatch(type, context):
@@ -169,7 +176,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch {
             let answer = APIError.from(error)
-            if answer.status.code >= 500 {
+            if answer.status == .serviceUnavailable {
+                context.logger.warning("\(request.method) \(request.uri.path) refused: \(String(describing: error))")
+            } else if answer.status.code >= 500 {
                 context.logger.error("\(request.method) \(request.uri.path) failed: \(String(describing: error))")
             } else {
                 context.logger.debug("\(request.method) \(request.uri.path): \(answer)")

@@ -137,6 +137,9 @@ public struct UserDirectory: Sendable {
         do {
             file = try JSONDecoder().decode(File.self, from: data)
         } catch let error as DecodingError {
+            if case .dataCorrupted = error, !error.isAtTopLevel {
+                throw ConfigurationError(describe(error))
+            }
             throw ConfigurationError(describe(error) + "; expected {\"users\": [{\"name\": …, \"token_sha256\": …, \"admin\": false}]}")
         } catch {
             throw ConfigurationError("\(error)")
@@ -211,5 +214,16 @@ public struct UserDirectory: Sendable {
             scalar.properties.isAlphabetic || ("0" ... "9").contains(scalar) || "._-@+".unicodeScalars.contains(scalar)
         }
         return allowed ? nil : "user names may hold letters, digits and . _ - @ + only"
+    }
+}
+
+extension DecodingError {
+    fileprivate var isAtTopLevel: Bool {
+        switch self {
+        case let .dataCorrupted(context), let .typeMismatch(_, context), let .valueNotFound(_, context), let .keyNotFound(_, context):
+            context.codingPath.isEmpty
+        @unknown default:
+            true
+        }
     }
 }

@@ -76,7 +76,7 @@ struct Serve: AsyncParsableCommand {
         do {
             directory = try UserDirectory(contentsOfFile: usersPath)
         } catch {
-            throw ValidationError(error.message)
+            throw ServerError(error.message)
         }
         if directory.users.isEmpty {
             logger.warning("the users file \(usersPath) lists nobody: every request but /healthz will be refused")
@@ -87,7 +87,7 @@ struct Serve: AsyncParsableCommand {
         do {
             engine = try Engine(path: db)
         } catch {
-            throw ValidationError("cannot open the store at \(db): \(error)")
+            throw ServerError("cannot open the store at \(db): \(error)")
         }
         defer { engine.close() }
         logger.info("store: \(db)")
@@ -140,7 +140,8 @@ struct HashToken: ParsableCommand {
             token = given
         } else {
             guard let line = readLine(strippingNewline: true) else { throw ValidationError("no token on standard input") }
-            token = line
+            // The server trims the Authorization header's token the same way.
+            token = line.trimmingCharacters(in: .whitespaces)
         }
         guard !token.isEmpty else { throw ValidationError("the token is empty") }
         if token.count < 16 {
@@ -148,4 +149,10 @@ struct HashToken: ParsableCommand {
         }
         print(UserDirectory.hash(token: token))
     }
+}
+
+/// A failure at start-up that is no misuse of the flags: printed without the usage.
+struct ServerError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

@@ -265,7 +265,11 @@ struct ServerTests {
             #expect(object["query"] as? String == "instruction tuning")
             let items = try #require(object["items"] as? [[String: Any]])
             #expect((1 ... 5).contains(items.count))
-            let ranked = try #require(try JSONDecoder().decode([String: [RankedPaper]].self, from: Data(search.text.utf8))["items"])
+            struct SearchAnswer: Decodable {
+                var query: String
+                var items: [RankedPaper]
+            }
+            let ranked = try search.decode(SearchAnswer.self).items
             #expect(ranked.map(\.id) == (try engine.search("instruction tuning", limit: 5)).map(\.id))
 
             let empty = try await client.send(.get, "/v1/search?q=+", token: Fixture.annToken)
