@@ -15,9 +15,19 @@ echo
 echo "== folio stats"
 "$folio" stats
 echo
-echo "== folio list --since 2025-09-01   (the newest listing)"
-"$folio" list --since 2025-09-01 --limit 10
+echo "== folio interests add \"instruction tuning, code generation\""
+"$folio" interests add "instruction tuning, code generation" >/dev/null
 echo
-first="$("$folio" list --limit 1 --json | sed -n 's/.*"id" : "\(t-[0-9a-f]*\)".*/\1/p' | head -1)"
-echo "== folio show ${first:0:8}   (ids accept unambiguous prefixes)"
-"$folio" show "${first:0:8}"
+echo "== folio today   (the demo user's queue for $FOLIO_NOW)"
+"$folio" today
+echo
+echo "== folio like @1 @2; folio dismiss @3; folio star @4"
+"$folio" like @1 @2
+"$folio" dismiss @3
+"$folio" star @4
+echo
+echo "== folio today --refresh   (the queue after that feedback)"
+"$folio" today --refresh --limit 5
+echo
+echo "== folio search kv cache"
+"$folio" search kv cache --limit 5
