@@ -13,7 +13,7 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Act as if it were this moment (YYYY-MM-DD or an ISO-8601 date-time).", valueName: "iso-8601"))
     var now: String?
 
-    @Option(name: .long, help: ArgumentHelp("A ranking model file to use instead of the shipped one (see Models/ranking-default.json).", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("A ranking model file to use instead of the shipped one (default $FOLIO_MODEL, else Models/ranking-default.json built in).", valueName: "path"))
     var model: String?
 
     static let names = ["--db", "--user", "--now", "--model"]
@@ -69,7 +69,9 @@ struct GlobalOptions: ParsableArguments {
 
     func openEngine() throws -> Engine {
         var options = Engine.Options()
-        if let model { options.rankingModel = try RankingModel.load(path: model) }
+        if let path = model ?? environment["FOLIO_MODEL"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            options.rankingModel = try RankingModel.load(path: path)
+        }
         return try Engine(path: storePath, options: options)
     }
 }

@@ -200,7 +200,7 @@ struct RecordTests {
         var counts = StoreCounts()
         counts.papers = 300; counts.users = 2; counts.events = 70_000; counts.terms = 1 << 20
         #expect(try StoreCounts(record: counts.encoded()) == counts)
-        let terms = PaperTerms(titleTerms: [1, 2, 70_000], abstractTerms: [], published: .iso("1969-12-30"), dailyPages: 3)
+        let terms = PaperTerms(titleTerms: [1, 2, 70_000], abstractTerms: [], authorTerms: [9], published: .iso("1969-12-30"), dailyPages: 3)
         #expect(try PaperTerms(record: terms.encoded()) == terms)
         #expect(try TermEntry(record: TermEntry(id: 42, documentFrequency: 7).encoded()) == TermEntry(id: 42, documentFrequency: 7))
     }

@@ -156,4 +156,57 @@ struct RankingArithmeticTests {
         let missing = directory.file("missing.json", "{\"name\": \"x\", \"version\": 1}")
         #expect { try RankingModel.load(path: missing) } throws: { ($0 as? FolioError)?.message.contains("missing field \"features\"") == true }
     }
+
+    @Test func authorTokensMatchAcrossSpellings() {
+        #expect(AuthorTokens.token(for: "Arita, Masanori") == "au:arita_m")
+        #expect(AuthorTokens.token(for: "Masanori Arita") == "au:arita_m")
+        #expect(AuthorTokens.token(for: "M. Arita") == "au:arita_m")
+        #expect(AuthorTokens.token(for: "Jörg Koppitz") == "au:koppitz_j")
+        #expect(AuthorTokens.token(for: "van der Berg, Anna") == "au:van-der-berg_a")
+        #expect(AuthorTokens.token(for: "Plato") == "au:plato")
+        #expect(AuthorTokens.token(for: "  ") == nil)
+        #expect(AuthorTokens.tokens(of: ["A. Smith", "Alan Smith", "B. Jones"]) == ["au:smith_a", "au:jones_b"])
+    }
+
+    @Test func pairsAndAuthorsBecomeFeatures() {
+        // Terms 0–3 in 4 of 40 papers each (within the 10% limit); pair (0,1) in 3 papers; author term 3.
+        var vocabulary = Vocabulary(documentCount: 40, documentFrequencies: [4, 4, 4, 4], names: ["a", "b", "c", "au:x_y"])
+        vocabulary.pairFrequencies = [SparseVector.bigramKey(0, 1): 3]
+        var features = model.features
+        features.bigrams = true
+        features.authors = true
+        let vectorizer = Vectorizer(vocabulary: vocabulary, features: features)
+        let terms = PaperTerms(titleTerms: [0, 1], abstractTerms: [2, 0, 1], authorTerms: [3])
+        let vector = vectorizer.vector(terms)
+        #expect(vector.keys == [0, 1, 2, 3, SparseVector.bigramKey(0, 1)])
+        #expect(abs(vector.norm - 1) < 1e-6)
+        // Pairs never cross from the title into the abstract: (1, 2) is not a feature even if frequent.
+        #expect(!Vectorizer.pairs(terms).contains(SparseVector.bigramKey(1, 2)))
+        #expect(vectorizer.authorVector(terms).keys == [3])
+        features.authors = false
+        #expect(!Vectorizer(vocabulary: vocabulary, features: features).vector(terms).keys.contains(3))
+    }
+
+    @Test func centroidIgnoresWhatEveryPaperShares() {
+        // Every paper shares feature 0; the liked papers are about feature 1, others about feature 2.
+        let liked = (0 ..< 2).map { LabeledPaper(id: "l\($0)", vector: vector([0: 1, 1: 1]).normalized(), strength: 1) }
+        let mean = vector([0: 0.7, 1: 0.35, 2: 0.35])
+        var learner = model.learner
+        learner.svmWeight = 0
+        let taste = TasteModel.train(labeled: liked, unlabeled: [], mean: mean, learner: learner, seed: 1)
+        let onTopic = taste.centroidScore(vector([0: 1, 1: 1]).normalized())
+        let offTopic = taste.centroidScore(vector([0: 1, 2: 1]).normalized())
+        let generic = taste.centroidScore(vector([0: 1]))
+        #expect(onTopic > generic && generic > offTopic)
+        #expect(onTopic > 0.5 && offTopic < 0)
+    }
+
+    @Test func sharedAuthorsRaiseTheAuthorScore() {
+        let liked = [LabeledPaper(id: "l", vector: vector([1: 1]), authorVector: vector([100: 1]), strength: 1)]
+        let taste = TasteModel(svm: nil, labeled: liked, learner: model.learner)
+        #expect(taste.authorScore(vector([100: 1])) == 1)
+        #expect(taste.authorScore(vector([101: 1])) == 0)
+        let scores = taste.scores([vector([1: 1]), vector([1: 1])], authorVectors: [vector([100: 1]), vector([101: 1])])
+        #expect(scores[0] > scores[1])
+    }
 }

@@ -150,6 +150,7 @@ struct Ingester {
         let terms = PaperTerms(
             titleTerms: try analyzer.terms(paper.title).map { try termID($0) },
             abstractTerms: try analyzer.terms(paper.abstract).map { try termID($0) },
+            authorTerms: try AuthorTokens.tokens(of: paper.authors).map { try termID($0) },
             published: paper.published, dailyPages: paper.dailyPageCount
         )
         var added = terms.distinctTerms

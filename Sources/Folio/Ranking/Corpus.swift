@@ -5,12 +5,16 @@ struct Corpus: Sendable {
         var published: Day
         var dailyPages: Int
         var vector: SparseVector
+        var authorVector: SparseVector
     }
 
-    let vocabulary: Vocabulary
-    let vectorizer: Vectorizer
+    private(set) var vectorizer: Vectorizer
     private(set) var entries: [Entry] = []
     private(set) var position: [String: Int] = [:]
+    /// The mean of all loaded papers' vectors, once the whole corpus is loaded: where "typical" lies.
+    private(set) var mean: SparseVector = .empty
+
+    var vocabulary: Vocabulary { vectorizer.vocabulary }
 
     /// The vocabulary and vectorizer only; add papers with ``load(_:from:)`` or ``loadAll(from:)``.
     init(store: FolioStore, features: RankingModel.Features) throws {
@@ -30,7 +34,7 @@ struct Corpus: Sendable {
             frequencies[index] = Int32(clamping: entry.documentFrequency)
             return true
         }
-        vocabulary = Vocabulary(documentCount: counts.papers, documentFrequencies: frequencies, names: names)
+        let vocabulary = Vocabulary(documentCount: counts.papers, documentFrequencies: frequencies, names: names)
         vectorizer = Vectorizer(vocabulary: vocabulary, features: features)
     }
 
@@ -41,15 +45,32 @@ struct Corpus: Sendable {
     private mutating func add(id: String, terms: PaperTerms) {
         guard position[id] == nil else { return }
         position[id] = entries.count
-        entries.append(Entry(id: id, published: terms.published, dailyPages: terms.dailyPages, vector: vectorizer.vector(terms)))
+        entries.append(Entry(id: id, published: terms.published, dailyPages: terms.dailyPages,
+                             vector: vectorizer.vector(terms), authorVector: vectorizer.authorVector(terms)))
     }
 
-    /// Adds every paper of the store.
+    /// Adds every paper of the store, counting the pairs of adjacent terms first and the mean vector after.
     mutating func loadAll(from store: FolioStore) throws {
+        var all: [(String, PaperTerms)] = []
         try store.keyValues.scan(prefix: Keys.paperTermsPrefix) { key, value in
-            add(id: Keys.component(after: Keys.paperTermsPrefix, in: key), terms: try PaperTerms(record: value))
+            all.append((Keys.component(after: Keys.paperTermsPrefix, in: key), try PaperTerms(record: value)))
             return true
         }
+        if vectorizer.features.bigrams {
+            var pairs: [UInt64: Int32] = [:]
+            for (_, terms) in all {
+                for pair in Set(Vectorizer.pairs(terms)) { pairs[pair, default: 0] += 1 }
+            }
+            // Pairs seen once can never pass the minimum frequency; dropping them keeps the table small.
+            vectorizer.vocabulary.pairFrequencies = pairs.filter { $0.value >= Int32(vectorizer.features.minimumDocumentFrequency) }
+        }
+        for (id, terms) in all { add(id: id, terms: terms) }
+        var sum: [UInt64: Float] = [:]
+        for entry in entries {
+            for (key, value) in zip(entry.vector.keys, entry.vector.values) { sum[key, default: 0] += value }
+        }
+        let count = Float(max(entries.count, 1))
+        mean = SparseVector(sum.mapValues { $0 / count })
     }
 
     /// Adds the given papers (those that exist).

@@ -26,6 +26,8 @@ public struct RankingModel: Sendable, Codable, Equatable {
         public var maximumDocumentFraction: Double
         /// Whether adjacent term pairs (within title or abstract) are features too.
         public var bigrams: Bool
+        /// Whether author tokens are features too.
+        public var authors: Bool
     }
 
     /// How much each action says about the user's taste.
@@ -38,17 +40,26 @@ public struct RankingModel: Sendable, Codable, Equatable {
         public var interestWeight: Double
     }
 
-    /// The per-user linear model trained on feedback.
+    /// The per-user taste model trained on feedback: a mix of three scores, each standardised over
+    /// the papers being ranked.
     public struct Learner: Sendable, Codable, Equatable {
-        /// L2 regularisation (larger: smoother, closer to the centroid of what was liked).
+        /// The SVM's misclassification cost C (smaller: smoother, closer to the centroid of what was liked).
         public var regularization: Double
-        /// Passes of coordinate descent over the examples.
+        /// Passes of dual coordinate descent over the examples.
         public var epochs: Int
         /// Total weight of the unlabelled papers, as weak negatives, relative to the positives' total.
         public var unlabeledWeight: Double
         /// At most this many unlabelled papers (drawn deterministically) serve as negatives.
         public var maximumUnlabeled: Int
-        /// Weight of the nearest-liked-paper score beside the linear score (both z-scored).
+        /// The SVM is trained only from this many liked papers on; below, it is unreliable.
+        public var minimumPositivesForSVM: Int
+        /// Weight of the linear SVM's score.
+        public var svmWeight: Double
+        /// Weight of the similarity to the centroid of what was liked, both taken relative to the catalogue's mean.
+        public var centroidWeight: Double
+        /// Weight of the shared-authors score.
+        public var authorWeight: Double
+        /// Weight of the summed similarity to the `neighbors` most similar liked papers.
         public var neighborWeight: Double
         /// How many of the most similar liked papers the neighbour score sums.
         public var neighbors: Int

@@ -26,7 +26,7 @@ struct Recommender {
         let strengths = feedback.strengths(model: model, now: now)
         try corpus.load(strengths.keys.sorted(), from: store)
         var labeled: [LabeledPaper] = strengths.keys.sorted().compactMap { id in
-            corpus[id].map { LabeledPaper(id: id, vector: $0.vector, strength: strengths[id]!) }
+            corpus[id].map { LabeledPaper(id: id, vector: $0.vector, authorVector: $0.authorVector, strength: strengths[id]!) }
         }
         var titles: [String: String] = [:]
         for interest in feedback.interests {
@@ -51,7 +51,7 @@ struct Recommender {
         }
         let trained = labeled.isEmpty
             ? TasteModel(svm: nil, labeled: [], learner: model.learner)
-            : TasteModel.train(labeled: labeled, unlabeled: unlabeled.map(\.vector), learner: model.learner, seed: seed)
+            : TasteModel.train(labeled: labeled, unlabeled: unlabeled.map(\.vector), mean: corpus.mean, learner: model.learner, seed: seed)
         return Taste(feedback: feedback, model: trained, labeledTitles: titles)
     }
 
@@ -71,7 +71,7 @@ struct Recommender {
             let today = Day(now)
             scores = candidates.map { scoring.popularity(dailyPages: $0.dailyPages) + 0.5 * scoring.recency(published: $0.published, on: today) }
         } else {
-            scores = taste.model.scores(candidates.map(\.vector)).map(Double.init)
+            scores = taste.model.scores(candidates.map(\.vector), authorVectors: candidates.map(\.authorVector)).map(Double.init)
         }
         let order = candidates.indices.sorted { (scores[$0], candidates[$1].id) > (scores[$1], candidates[$0].id) }
         return try order.prefix(limit).map { index in
@@ -139,7 +139,7 @@ struct Recommender {
             entry.published = listed[id]!
             return entry
         }
-        let tastes = taste.model.scores(candidates.map(\.vector))
+        let tastes = taste.model.scores(candidates.map(\.vector), authorVectors: candidates.map(\.authorVector))
         let scoring = QueueScoring(settings: settings)
         let scores = candidates.indices.map { index in
             scoring.score(taste: Double(tastes[index]), published: candidates[index].published, dailyPages: candidates[index].dailyPages, on: day)

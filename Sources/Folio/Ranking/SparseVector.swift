@@ -88,69 +88,94 @@ struct SparseVector: Sendable, Equatable {
 }
 
 /// Every term's document frequency and name, indexed by term id: the corpus statistics that
-/// ingest keeps up to date.
+/// ingest keeps up to date, plus the frequencies of adjacent term pairs counted over a loaded corpus.
 struct Vocabulary: Sendable {
     /// Papers in the corpus.
     var documentCount: Int
     var documentFrequencies: [Int32]
     var names: [String]
+    /// Which term ids are author tokens.
+    var authorTerms: [Bool] = []
+    /// Papers containing each adjacent pair, when a whole corpus was counted.
+    var pairFrequencies: [UInt64: Int32] = [:]
+
+    init(documentCount: Int, documentFrequencies: [Int32], names: [String]) {
+        self.documentCount = documentCount
+        self.documentFrequencies = documentFrequencies
+        self.names = names
+        authorTerms = names.map(AuthorTokens.isAuthor)
+    }
 
     func name(of term: UInt32) -> String {
         Int(term) < names.count ? names[Int(term)] : "#\(term)"
     }
 
-    /// The id of a term, if the corpus has it (a linear search; use for a few query terms only).
-    func id(of name: String, lookup: [String: UInt32]? = nil) -> UInt32? {
-        if let lookup { return lookup[name] }
-        return names.firstIndex(of: name).map { UInt32($0) }
+    func isAuthor(_ term: UInt32) -> Bool {
+        Int(term) < authorTerms.count && authorTerms[Int(term)]
     }
 
     func documentFrequency(_ term: UInt32) -> Int {
         Int(term) < documentFrequencies.count ? Int(documentFrequencies[Int(term)]) : 0
     }
+
+    /// The document frequency of a feature: a term's, or a pair's.
+    func documentFrequency(ofFeature key: UInt64) -> Int {
+        key < 1 << 32 ? documentFrequency(UInt32(key)) : Int(pairFrequencies[key] ?? 0)
+    }
 }
 
-/// Turns a paper's analysed terms into its TF-IDF vector: sublinear term frequency (title terms
-/// counted `titleWeight` times), smoothed inverse document frequency, too rare and too common terms
-/// left out, unit length.
+/// Turns a paper's analysed terms into vectors: TF-IDF over terms, pairs of adjacent terms (within
+/// title or abstract) and author tokens, with sublinear term frequency, smoothed inverse document
+/// frequency, too rare and too common features left out, unit length; and a separate author vector.
 struct Vectorizer: Sendable {
-    let vocabulary: Vocabulary
+    var vocabulary: Vocabulary
     let features: RankingModel.Features
 
     func idf(_ documentFrequency: Int) -> Float {
         Float(log((1 + Double(vocabulary.documentCount)) / (1 + Double(documentFrequency))) + 1)
     }
 
-    func keeps(_ term: UInt32) -> Bool {
-        let frequency = vocabulary.documentFrequency(term)
-        return frequency >= features.minimumDocumentFrequency
+    private func keeps(frequency: Int) -> Bool {
+        frequency >= features.minimumDocumentFrequency
             && Double(frequency) <= features.maximumDocumentFraction * Double(max(vocabulary.documentCount, 1))
+    }
+
+    /// The pairs of adjacent terms of each field.
+    static func pairs(_ terms: PaperTerms) -> [UInt64] {
+        var pairs: [UInt64] = []
+        for field in [terms.titleTerms, terms.abstractTerms] where field.count > 1 {
+            for index in 1 ..< field.count { pairs.append(SparseVector.bigramKey(field[index - 1], field[index])) }
+        }
+        return pairs
     }
 
     func vector(_ terms: PaperTerms) -> SparseVector {
         var counts: [UInt64: Float] = [:]
         let titleWeight = Float(features.titleWeight)
-        func count(_ sequence: [UInt32], weight: Float) {
-            var previous: UInt32?
-            for term in sequence {
-                guard keeps(term) else {
-                    previous = nil
-                    continue
-                }
-                counts[UInt64(term), default: 0] += weight
-                if features.bigrams, let previous { counts[SparseVector.bigramKey(previous, term), default: 0] += weight }
-                previous = term
-            }
+        for term in terms.titleTerms { counts[UInt64(term), default: 0] += titleWeight }
+        for term in terms.abstractTerms { counts[UInt64(term), default: 0] += 1 }
+        if features.bigrams {
+            for pair in Self.pairs(terms) { counts[pair, default: 0] += 1 }
         }
-        count(terms.titleTerms, weight: titleWeight)
-        count(terms.abstractTerms, weight: 1)
+        if features.authors {
+            for term in terms.authorTerms { counts[UInt64(term)] = 1 }
+        }
         var weighted: [UInt64: Float] = [:]
         weighted.reserveCapacity(counts.count)
-        for (key, frequency) in counts {
-            let termIDs = SparseVector.terms(of: key)
-            // A pair is as specific as its rarer term.
-            let frequencyOfFeature = termIDs.map { vocabulary.documentFrequency($0) }.min() ?? 0
-            weighted[key] = (1 + Float(log(Double(frequency)))) * idf(frequencyOfFeature)
+        for (key, count) in counts {
+            let frequency = vocabulary.documentFrequency(ofFeature: key)
+            guard keeps(frequency: frequency) else { continue }
+            weighted[key] = (1 + Float(log(Double(count)))) * idf(frequency)
+        }
+        return SparseVector(weighted).normalized()
+    }
+
+    /// The paper's authors alone, each weighted by its rarity (no upper frequency limit).
+    func authorVector(_ terms: PaperTerms) -> SparseVector {
+        var weighted: [UInt64: Float] = [:]
+        for term in terms.authorTerms {
+            let frequency = vocabulary.documentFrequency(term)
+            if frequency >= features.minimumDocumentFrequency { weighted[UInt64(term)] = idf(frequency) }
         }
         return SparseVector(weighted).normalized()
     }

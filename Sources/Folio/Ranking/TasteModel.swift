@@ -4,28 +4,69 @@ import Foundation
 struct LabeledPaper: Sendable {
     var id: String
     var vector: SparseVector
+    var authorVector: SparseVector = .empty
     /// Positive for papers the user wants more of, negative for papers they reject.
     var strength: Double
 }
 
-/// A user's taste, learned from their feedback: a linear SVM over TF-IDF vectors (liked papers
-/// against rejected ones and, as weak negatives, papers they never saw), plus a nearest-neighbour
-/// score that keeps each separate interest of a user with several alive.
+/// A user's taste, learned from their feedback, as a mix of scores each standardised over the papers
+/// being ranked:
+/// - a linear SVM over TF-IDF vectors (liked papers against rejected ones and, as weak negatives,
+///   papers they never reacted to), the learner of arxiv-sanity-lite;
+/// - the similarity to the centroid of what they liked, both taken relative to the catalogue's mean
+///   (so what every paper shares does not count);
+/// - shared authors with what they liked;
+/// - optionally, the summed similarity to the nearest liked papers.
 ///
-/// Pure: trained and used without a store, so tests can drive it with known vectors.
+/// Pure: trained and used without a store, so tests drive it with known vectors.
 struct TasteModel: Sendable {
     let svm: LinearSVM?
     let labeled: [LabeledPaper]
     let learner: RankingModel.Learner
+    /// The centroid direction, as `sparse − scale · mean`, and what it needs to score a paper.
+    private let centroid: SparseVector
+    private let centroidMeanScale: Float
+    private let mean: SparseVector
+    private let meanWeights: [UInt64: Float]
+    private let meanNormSquared: Float
+    private let authorProfile: SparseVector
 
     /// Whether there is any feedback to go on.
     var isEmpty: Bool { labeled.isEmpty }
 
-    /// Trains on the labelled papers, with `unlabeled` as weak negatives.
+    init(svm: LinearSVM?, labeled: [LabeledPaper], learner: RankingModel.Learner, mean: SparseVector = .empty) {
+        self.svm = svm
+        self.labeled = labeled
+        self.learner = learner
+        self.mean = mean
+        meanWeights = Dictionary(uniqueKeysWithValues: zip(mean.keys, mean.values))
+        meanNormSquared = mean.dot(mean)
+        // c = Σ s·(q − μ)/|q − μ| / Σ|s|  =  Σ (s/n)·q / S  −  (Σ s/n / S)·μ
+        var sum: [UInt64: Float] = [:]
+        var scale: Float = 0
+        var authors: [UInt64: Float] = [:]
+        let total = Float(labeled.reduce(0) { $0 + abs($1.strength) })
+        for paper in labeled where !paper.vector.isEmpty && total > 0 {
+            let norm = max(1e-6, (1 - 2 * paper.vector.dot(mean) + meanNormSquared).squareRoot())
+            let weight = Float(paper.strength) / norm / total
+            for (key, value) in zip(paper.vector.keys, paper.vector.values) { sum[key, default: 0] += weight * value }
+            scale += weight
+        }
+        for paper in labeled {
+            for (key, value) in zip(paper.authorVector.keys, paper.authorVector.values) { authors[key, default: 0] += Float(paper.strength) * value }
+        }
+        centroid = SparseVector(sum)
+        centroidMeanScale = scale
+        authorProfile = SparseVector(authors)
+    }
+
+    /// Trains on the labelled papers, with `unlabeled` as weak negatives and `mean` the catalogue's mean vector.
     /// - Parameter seed: orders the solver's passes; the same seed gives the same model.
-    static func train(labeled: [LabeledPaper], unlabeled: [SparseVector], learner: RankingModel.Learner, seed: UInt64) -> TasteModel {
+    static func train(labeled: [LabeledPaper], unlabeled: [SparseVector], mean: SparseVector = .empty, learner: RankingModel.Learner, seed: UInt64) -> TasteModel {
         let positives = labeled.filter { $0.strength > 0 && !$0.vector.isEmpty }
-        guard !positives.isEmpty else { return TasteModel(svm: nil, labeled: labeled, learner: learner) }
+        guard positives.count >= learner.minimumPositivesForSVM, learner.svmWeight > 0 else {
+            return TasteModel(svm: nil, labeled: labeled, learner: learner, mean: mean)
+        }
         let negatives = labeled.filter { $0.strength < 0 && !$0.vector.isEmpty }
         let positiveStrength = positives.reduce(0) { $0 + $1.strength }
         let unlabeledCount = unlabeled.count
@@ -46,12 +87,26 @@ struct TasteModel: Sendable {
             examples.append(.init(features: vector, label: -1, cost: Float(c * unlabeledScale)))
         }
         let svm = LinearSVM.train(examples, epochs: learner.epochs, seed: seed)
-        return TasteModel(svm: svm, labeled: labeled, learner: learner)
+        return TasteModel(svm: svm, labeled: labeled, learner: learner, mean: mean)
     }
 
     /// The linear model's score: how much the paper looks like what the user liked.
     func linearScore(_ vector: SparseVector) -> Float {
         svm?.score(vector) ?? 0
+    }
+
+    /// The cosine between the paper and the centroid of what was liked, both relative to the catalogue's mean.
+    func centroidScore(_ vector: SparseVector) -> Float {
+        var xMean: Float = 0
+        for (key, value) in zip(vector.keys, vector.values) { xMean += value * (meanWeights[key] ?? 0) }
+        let xc = vector.dot(centroid) - centroidMeanScale * xMean
+        let norm = max(1e-6, (1 - 2 * xMean + meanNormSquared).squareRoot())
+        return xc / norm
+    }
+
+    /// How much the paper's authors overlap with those of what was liked (less what was rejected).
+    func authorScore(_ authorVector: SparseVector) -> Float {
+        authorVector.dot(authorProfile)
     }
 
     /// The summed similarity to the `neighbors` closest liked papers, less that to the closest rejected ones,
@@ -70,26 +125,35 @@ struct TasteModel: Sendable {
             }
         }
         let k = learner.neighbors
-        let score = Self.sumOfLargest(liked, k) - Self.sumOfLargest(rejected, k)
-        return (score, nearest)
+        return (Self.sumOfLargest(liked, k) - Self.sumOfLargest(rejected, k), nearest)
     }
 
-    /// Scores for a set of papers: the linear and neighbour scores, each standardised over the set, summed.
+    /// Scores for a set of papers: each component standardised over the set, weighted and summed.
     /// Zero for everything when there is no feedback.
-    func scores(_ vectors: [SparseVector]) -> [Float] {
-        guard !isEmpty else { return [Float](repeating: 0, count: vectors.count) }
-        let linear = Self.standardized(vectors.map(linearScore))
-        let neighbor = Self.standardized(vectors.map { neighborScore($0).score })
-        let weight = Float(learner.neighborWeight)
-        return zip(linear, neighbor).map { svm == nil ? $1 : $0 + weight * $1 }
+    func scores(_ vectors: [SparseVector], authorVectors: [SparseVector]? = nil) -> [Float] {
+        var total = [Float](repeating: 0, count: vectors.count)
+        guard !isEmpty else { return total }
+        func add(_ weight: Double, _ component: [Float]) {
+            guard weight != 0 else { return }
+            for (index, value) in Self.standardized(component).enumerated() { total[index] += Float(weight) * value }
+        }
+        if svm != nil { add(learner.svmWeight, vectors.map(linearScore)) }
+        add(learner.centroidWeight, vectors.map(centroidScore))
+        if let authorVectors { add(learner.authorWeight, authorVectors.map(authorScore)) }
+        add(learner.neighborWeight, vectors.map { neighborScore($0).score })
+        return total
     }
 
-    /// The terms that push a paper's score up the most, with their share.
+    /// The features that push a paper's score up the most, with their share: the SVM's weights when it
+    /// was trained, otherwise the centroid's.
     func strongestFeatures(of vector: SparseVector, limit: Int) -> [(key: UInt64, contribution: Float)] {
-        guard let svm else { return [] }
         var contributions: [(key: UInt64, contribution: Float)] = []
-        for (key, value) in zip(vector.keys, vector.values) {
-            if let weight = svm.weights[key], weight * value > 0 { contributions.append((key, weight * value)) }
+        if let svm {
+            for (key, value) in zip(vector.keys, vector.values) {
+                if let weight = svm.weights[key], weight * value > 0 { contributions.append((key, weight * value)) }
+            }
+        } else {
+            contributions = vector.sharedFeatures(with: centroid).filter { $0.contribution > 0 }
         }
         return Array(contributions.sorted { ($0.contribution, $1.key) > ($1.contribution, $0.key) }.prefix(limit))
     }

@@ -179,13 +179,15 @@ struct TermEntry: Equatable, Sendable {
 struct PaperTerms: Equatable, Sendable {
     var titleTerms: [UInt32]
     var abstractTerms: [UInt32]
+    /// Author tokens (`au:surname_i`), interned in the same vocabulary, so shared authors are features too.
+    var authorTerms: [UInt32] = []
     var published: Day
     var dailyPages: Int
 
     static let recordVersion: UInt8 = 1
 
-    /// Each distinct term once.
-    var distinctTerms: Set<UInt32> { Set(titleTerms).union(abstractTerms) }
+    /// Each distinct term once, authors included.
+    var distinctTerms: Set<UInt32> { Set(titleTerms).union(abstractTerms).union(authorTerms) }
 
     func encoded() -> [UInt8] {
         var writer = BinaryWriter(capacity: 2 * (titleTerms.count + abstractTerms.count) + 16)
@@ -196,12 +198,15 @@ struct PaperTerms: Equatable, Sendable {
         for term in titleTerms { writer.varint(UInt64(term)) }
         writer.varint(abstractTerms.count)
         for term in abstractTerms { writer.varint(UInt64(term)) }
+        writer.varint(authorTerms.count)
+        for term in authorTerms { writer.varint(UInt64(term)) }
         return writer.bytes
     }
 
-    init(titleTerms: [UInt32], abstractTerms: [UInt32], published: Day = Day(daysSinceEpoch: 0), dailyPages: Int = 0) {
+    init(titleTerms: [UInt32], abstractTerms: [UInt32], authorTerms: [UInt32] = [], published: Day = Day(daysSinceEpoch: 0), dailyPages: Int = 0) {
         self.titleTerms = titleTerms
         self.abstractTerms = abstractTerms
+        self.authorTerms = authorTerms
         self.published = published
         self.dailyPages = dailyPages
     }
@@ -217,7 +222,7 @@ struct PaperTerms: Equatable, Sendable {
                 for _ in 0 ..< count { terms.append(UInt32(truncatingIfNeeded: try reader.varint())) }
                 return terms
             }
-            return PaperTerms(titleTerms: try terms(), abstractTerms: try terms(), published: published, dailyPages: dailyPages)
+            return PaperTerms(titleTerms: try terms(), abstractTerms: try terms(), authorTerms: try terms(), published: published, dailyPages: dailyPages)
         }
     }
 }
