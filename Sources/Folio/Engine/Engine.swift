@@ -85,7 +85,11 @@ public final class Engine: Sendable {
     func withCore<T>(_ body: (Core) throws -> T) throws -> T {
         try core.withLock { core in
             guard let core else { throw StoreError(kind: .closed, path: path, message: "closed") }
-            return try body(core)
+            do {
+                return try body(core)
+            } catch let failure as RecordCodec.Failure {
+                throw FolioError(.damagedRecord, "\(failure) in the store at \(path); run `folio doctor`, then `folio repair`")
+            }
         }
     }
 

@@ -133,14 +133,15 @@ struct TasteModel: Sendable {
     func scores(_ vectors: [SparseVector], authorVectors: [SparseVector]? = nil) -> [Float] {
         var total = [Float](repeating: 0, count: vectors.count)
         guard !isEmpty else { return total }
-        func add(_ weight: Double, _ component: [Float]) {
+        // A component with no weight is not computed at all (the neighbour score is the costliest).
+        func add(_ weight: Double, _ component: () -> [Float]) {
             guard weight != 0 else { return }
-            for (index, value) in Self.standardized(component).enumerated() { total[index] += Float(weight) * value }
+            for (index, value) in Self.standardized(component()).enumerated() { total[index] += Float(weight) * value }
         }
-        if svm != nil { add(learner.svmWeight, vectors.map(linearScore)) }
-        add(learner.centroidWeight, vectors.map(centroidScore))
-        if let authorVectors { add(learner.authorWeight, authorVectors.map(authorScore)) }
-        add(learner.neighborWeight, vectors.map { neighborScore($0).score })
+        if svm != nil { add(learner.svmWeight) { vectors.map(linearScore) } }
+        add(learner.centroidWeight) { vectors.map(centroidScore) }
+        if let authorVectors { add(learner.authorWeight) { authorVectors.map(authorScore) } }
+        add(learner.neighborWeight) { vectors.map { neighborScore($0).score } }
         return total
     }
 

@@ -12,13 +12,18 @@ enum RecordCodec {
     }
 
     static func decode<T>(_ record: String, _ bytes: [UInt8], version expected: UInt8, _ body: (inout BinaryReader) throws(BinaryReader.Failure) -> T) throws(Failure) -> T {
+        try decode(record, bytes, versions: expected ... expected) { reader, _ throws(BinaryReader.Failure) in try body(&reader) }
+    }
+
+    /// Decodes a record whose layout changed over `versions`; `body` learns which version it reads.
+    static func decode<T>(_ record: String, _ bytes: [UInt8], versions: ClosedRange<UInt8>, _ body: (inout BinaryReader, UInt8) throws(BinaryReader.Failure) -> T) throws(Failure) -> T {
         var reader = BinaryReader(bytes)
         do {
             let version = try reader.byte()
-            guard version == expected else {
-                throw Failure(record: record, detail: "version \(version), this build reads version \(expected)")
+            guard versions.contains(version) else {
+                throw Failure(record: record, detail: "version \(version), this build reads versions \(versions.lowerBound) to \(versions.upperBound)")
             }
-            let value = try body(&reader)
+            let value = try body(&reader, version)
             guard reader.isAtEnd else { throw Failure(record: record, detail: "\(bytes.count - reader.offset) unexpected trailing bytes") }
             return value
         } catch let failure as Failure {
@@ -184,7 +189,8 @@ struct PaperTerms: Equatable, Sendable {
     var published: Day
     var dailyPages: Int
 
-    static let recordVersion: UInt8 = 1
+    /// Version 2 added author terms; version 1 records read as having none.
+    static let recordVersion: UInt8 = 2
 
     /// Each distinct term once, authors included.
     var distinctTerms: Set<UInt32> { Set(titleTerms).union(abstractTerms).union(authorTerms) }
@@ -212,7 +218,7 @@ struct PaperTerms: Equatable, Sendable {
     }
 
     init(record bytes: [UInt8]) throws(RecordCodec.Failure) {
-        self = try RecordCodec.decode("paper terms", bytes, version: Self.recordVersion) { reader throws(BinaryReader.Failure) in
+        self = try RecordCodec.decode("paper terms", bytes, versions: 1 ... Self.recordVersion) { reader, version throws(BinaryReader.Failure) in
             let published = try reader.day()
             let dailyPages = try reader.count()
             func terms() throws(BinaryReader.Failure) -> [UInt32] {
@@ -222,7 +228,8 @@ struct PaperTerms: Equatable, Sendable {
                 for _ in 0 ..< count { terms.append(UInt32(truncatingIfNeeded: try reader.varint())) }
                 return terms
             }
-            return PaperTerms(titleTerms: try terms(), abstractTerms: try terms(), authorTerms: try terms(), published: published, dailyPages: dailyPages)
+            return PaperTerms(titleTerms: try terms(), abstractTerms: try terms(), authorTerms: version >= 2 ? try terms() : [],
+                              published: published, dailyPages: dailyPages)
         }
     }
 }
