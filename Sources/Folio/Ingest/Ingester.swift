@@ -89,6 +89,7 @@ struct Ingester {
         staged.put(Array(paper.id.utf8), for: Keys.title(TextAnalyzer.normalizedTitle(paper.title)))
         for day in Set(paper.appearances.map(\.day) + [paper.published]) { staged.put([], for: Keys.day(day, paper: paper.id)) }
         for alias in paper.aliases { staged.put(Array(paper.id.utf8), for: Keys.alias(alias)) }
+        staged.put([], for: Keys.sample(paper.id))
         try index(paper, replacing: nil)
         counts.papers += 1
     }

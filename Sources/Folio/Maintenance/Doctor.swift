@@ -133,6 +133,15 @@ struct Doctor {
             }
             return true
         }
+        var sampled = 0
+        try reader.scan(prefix: Keys.sampleIndex) { key, _ in
+            indexEntries += 1
+            sampled += 1
+            if let id = Keys.decodeSampleKey(key), papers[id] != nil, key == Keys.sample(id) { return true }
+            problem("a sample index entry does not match a paper")
+            return true
+        }
+        if sampled != papers.count { problem("the sample index holds \(sampled) papers, the store \(papers.count)") }
         checked["index entries"] = indexEntries
 
         // Vocabulary: document frequencies match the papers' terms; names match ids.
@@ -238,7 +247,7 @@ struct Rebuilder {
     func rebuild() throws -> RepairReport {
         var report = RepairReport(papersKept: 0, papersDropped: 0, eventsKept: 0, eventsDropped: 0, queuesDropped: 0)
         // Keep the schema and the records that are the truth; remove what is derived.
-        for prefix in [Keys.paperTermsPrefix, Keys.titleIndex, Keys.aliasIndex, Keys.dayIndex, Keys.vocabulary, Keys.termNames, Keys.postingsPrefix] {
+        for prefix in [Keys.paperTermsPrefix, Keys.titleIndex, Keys.aliasIndex, Keys.dayIndex, Keys.sampleIndex, Keys.vocabulary, Keys.termNames, Keys.postingsPrefix] {
             try deleteAll(prefix: prefix)
         }
         var batch = KeyValueBatch()

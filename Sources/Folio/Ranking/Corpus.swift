@@ -11,13 +11,17 @@ struct Corpus: Sendable {
     private(set) var vectorizer: Vectorizer
     private(set) var entries: [Entry] = []
     private(set) var position: [String: Int] = [:]
-    /// The mean of all loaded papers' vectors, once the whole corpus is loaded: where "typical" lies.
+    /// The mean vector of the sample: where "typical" lies.
     private(set) var mean: SparseVector = .empty
+    /// The corpus sample, in its stable order: the statistics come from it and it serves as weak negatives.
+    private(set) var sample: [String] = []
 
     var vocabulary: Vocabulary { vectorizer.vocabulary }
 
-    /// The vocabulary and vectorizer only; add papers with ``load(_:from:)`` or ``loadAll(from:)``.
-    init(store: FolioStore, features: RankingModel.Features) throws {
+    /// The vocabulary, and the statistics of a stable sample of at most `sampleSize` papers (all of a
+    /// small corpus): frequencies of adjacent-term pairs and the mean vector. Add papers with
+    /// ``load(_:from:)`` or ``loadAll(from:)``; the cost grows with the sample, not the corpus.
+    init(store: FolioStore, features: RankingModel.Features, sampleSize: Int) throws {
         var frequencies: [Int32] = []
         var names: [String] = []
         let counts = try store.counts()
@@ -36,6 +40,33 @@ struct Corpus: Sendable {
         }
         let vocabulary = Vocabulary(documentCount: counts.papers, documentFrequencies: frequencies, names: names)
         vectorizer = Vectorizer(vocabulary: vocabulary, features: features)
+
+        var drawn: [(String, PaperTerms)] = []
+        try store.keyValues.scan(prefix: Keys.sampleIndex) { key, _ in
+            if let id = Keys.decodeSampleKey(key), let terms = try store.terms(of: id) { drawn.append((id, terms)) }
+            return drawn.count < sampleSize
+        }
+        if features.bigrams, !drawn.isEmpty {
+            var pairs: [UInt64: Int32] = [:]
+            for (_, terms) in drawn {
+                for pair in Set(Vectorizer.pairs(terms)) { pairs[pair, default: 0] += 1 }
+            }
+            // Counted on the sample, scaled to the corpus (exact when the sample is the whole corpus).
+            let scale = Double(max(counts.papers, drawn.count)) / Double(drawn.count)
+            let minimum = Int32(features.minimumDocumentFrequency)
+            vectorizer.vocabulary.pairFrequencies = pairs.compactMapValues { count in
+                let estimate = Int32((Double(count) * scale).rounded())
+                return estimate >= minimum ? estimate : nil
+            }
+        }
+        for (id, terms) in drawn { add(id: id, terms: terms) }
+        sample = drawn.map(\.0)
+        var sum: [UInt64: Float] = [:]
+        for entry in entries {
+            for (key, value) in zip(entry.vector.keys, entry.vector.values) { sum[key, default: 0] += value }
+        }
+        let count = Float(max(entries.count, 1))
+        mean = SparseVector(sum.mapValues { $0 / count })
     }
 
     subscript(id: String) -> Entry? {
@@ -49,28 +80,13 @@ struct Corpus: Sendable {
                              vector: vectorizer.vector(terms), authorVector: vectorizer.authorVector(terms)))
     }
 
-    /// Adds every paper of the store, counting the pairs of adjacent terms first and the mean vector after.
+    /// Adds every paper of the store.
     mutating func loadAll(from store: FolioStore) throws {
-        var all: [(String, PaperTerms)] = []
         try store.keyValues.scan(prefix: Keys.paperTermsPrefix) { key, value in
-            all.append((Keys.component(after: Keys.paperTermsPrefix, in: key), try PaperTerms(record: value)))
+            let id = Keys.component(after: Keys.paperTermsPrefix, in: key)
+            if position[id] == nil { add(id: id, terms: try PaperTerms(record: value)) }
             return true
         }
-        if vectorizer.features.bigrams {
-            var pairs: [UInt64: Int32] = [:]
-            for (_, terms) in all {
-                for pair in Set(Vectorizer.pairs(terms)) { pairs[pair, default: 0] += 1 }
-            }
-            // Pairs seen once can never pass the minimum frequency; dropping them keeps the table small.
-            vectorizer.vocabulary.pairFrequencies = pairs.filter { $0.value >= Int32(vectorizer.features.minimumDocumentFrequency) }
-        }
-        for (id, terms) in all { add(id: id, terms: terms) }
-        var sum: [UInt64: Float] = [:]
-        for entry in entries {
-            for (key, value) in zip(entry.vector.keys, entry.vector.values) { sum[key, default: 0] += value }
-        }
-        let count = Float(max(entries.count, 1))
-        mean = SparseVector(sum.mapValues { $0 / count })
     }
 
     /// Adds the given papers (those that exist).

@@ -49,7 +49,8 @@ public struct RankingModel: Sendable, Codable, Equatable {
         public var epochs: Int
         /// Total weight of the unlabelled papers, as weak negatives, relative to the positives' total.
         public var unlabeledWeight: Double
-        /// At most this many unlabelled papers (drawn deterministically) serve as negatives.
+        /// The size of the corpus sample (a stable pseudo-random set kept by ingest): its papers serve as
+        /// weak negatives, and the corpus statistics ranking needs beyond document frequencies come from it.
         public var maximumUnlabeled: Int
         /// The SVM is trained only from this many liked papers on; below, it is unreliable.
         public var minimumPositivesForSVM: Int

@@ -38,17 +38,10 @@ struct Recommender {
         for paper in labeled where titles[paper.id] == nil {
             titles[paper.id] = try store.paper(paper.id)?.title
         }
-        // Papers the user never reacted to stand in as weak negatives, a stable sample of them.
+        // Papers of the corpus sample the user never reacted to stand in as weak negatives.
         let reacted = feedback.reactedPapers
         let seed = SplitMix64.hash(user)
-        var unlabeled = corpus.entries.filter { !reacted.contains($0.id) }
-        if unlabeled.count > model.learner.maximumUnlabeled {
-            unlabeled = unlabeled
-                .map { ($0, SplitMix64.hash($0.id) ^ seed) }
-                .sorted { $0.1 < $1.1 }
-                .prefix(model.learner.maximumUnlabeled)
-                .map(\.0)
-        }
+        let unlabeled = corpus.sample.filter { !reacted.contains($0) }.compactMap { corpus[$0] }
         let trained = labeled.isEmpty
             ? TasteModel(svm: nil, labeled: [], learner: model.learner)
             : TasteModel.train(labeled: labeled, unlabeled: unlabeled.map(\.vector), mean: corpus.mean, learner: model.learner, seed: seed)
@@ -59,7 +52,7 @@ struct Recommender {
 
     /// The whole catalogue ranked by taste alone, without what the user already reacted to.
     func recommend(user: String, now: Date, limit: Int) throws -> [RankedPaper] {
-        var corpus = try Corpus(store: store, features: model.features)
+        var corpus = try Corpus(store: store, features: model.features, sampleSize: model.learner.maximumUnlabeled)
         try corpus.loadAll(from: store)
         let taste = try taste(of: user, now: now, corpus: &corpus)
         let reacted = taste.feedback.reactedPapers
@@ -119,8 +112,9 @@ struct Recommender {
     func makeQueue(user: String, day: Day, now: Date, limit: Int, windowDays: Int? = nil) throws -> DailyQueue {
         var settings = model.queue
         if let windowDays { settings.windowDays = max(settings.windowDays, windowDays) }
-        var corpus = try Corpus(store: store, features: model.features)
-        try corpus.loadAll(from: store)
+        // Only the sample, the user's labelled papers and the day's candidates are read: the cost
+        // grows with them, not with the corpus.
+        var corpus = try Corpus(store: store, features: model.features, sampleSize: model.learner.maximumUnlabeled)
         let taste = try taste(of: user, now: now, corpus: &corpus)
         // Starred papers due today take their places first, within the budget, the rest wait.
         let due = try store.schedule(of: user).due(on: day, fsrs: fsrs)
@@ -198,7 +192,7 @@ struct Recommender {
 
     /// The papers closest to `id` by content, without those the user rejected.
     func similar(to id: String, user: String, now: Date, limit: Int) throws -> [RankedPaper] {
-        var corpus = try Corpus(store: store, features: model.features)
+        var corpus = try Corpus(store: store, features: model.features, sampleSize: model.learner.maximumUnlabeled)
         try corpus.loadAll(from: store)
         guard let target = corpus[id] else { return [] }
         let rejected = UserFeedback(events: try store.events(of: user), now: now).rejectedPapers

@@ -14,6 +14,7 @@
 /// | `I` | `I·title·<normalised title>` | paper id (finds the same paper across sources) |
 /// | `I` | `I·alias·<other id>` | paper id (ids a merged paper also arrived under) |
 /// | `I` | `I·day·<day>·<paper id>` | empty: the paper was listed (or published) that day; one entry per day it appeared |
+/// | `I` | `I·sample·<hash of id>·<paper id>` | empty: papers in a stable pseudo-random order, whose first N are the corpus sample |
 /// | `V` | `V·<term>` | term id and document frequency |
 /// | `W` | `W·<term id>` | term (to explain scores in words) |
 /// | `X` | `X·<term id>·<chunk>` | postings the term gained in one ingest batch (keyword search) |
@@ -67,6 +68,20 @@ enum Keys {
         for index in start ..< start + 4 { raw = raw << 8 | UInt32(key[index]) }
         let day = Day(daysSinceEpoch: Int32(bitPattern: raw ^ 0x8000_0000))
         return (day, String(decoding: key[(start + 5)...], as: UTF8.self))
+    }
+
+    static let sampleIndex = prefix("I", "sample")
+    static func sample(_ id: String) -> [UInt8] {
+        var bytes = prefix("I", "sample")
+        withUnsafeBytes(of: SplitMix64.hash(id).bigEndian) { bytes.append(contentsOf: $0) }
+        bytes.append(separator)
+        bytes.append(contentsOf: id.utf8)
+        return bytes
+    }
+    static func decodeSampleKey(_ key: [UInt8]) -> String? {
+        let start = sampleIndex.count + 9
+        guard key.count > start, key[start - 1] == separator else { return nil }
+        return String(decoding: key[start...], as: UTF8.self)
     }
 
     static let vocabulary = prefix("V")
