@@ -2,57 +2,62 @@ import ArgumentParser
 import Folio
 import Foundation
 
-/// The commands that record one kind of feedback on papers.
-protocol FeedbackCommand: ParsableCommand {
+/// One kind of feedback: the action it records and what its command says about it.
+protocol FeedbackKind {
     static var action: Action { get }
-    var global: GlobalOptions { get }
-    var ids: [String] { get }
+    static var abstract: String { get }
 }
 
-extension FeedbackCommand {
-    static func configuration(_ abstract: String) -> CommandConfiguration {
+/// `folio like|dislike|skip|read|unstar|dismiss ID...`: records one kind of feedback on papers.
+struct RecordFeedback<Kind: FeedbackKind>: ParsableCommand {
+    static var configuration: CommandConfiguration {
         CommandConfiguration(
-            commandName: action.rawValue, abstract: abstract,
+            commandName: Kind.action.rawValue, abstract: Kind.abstract,
             discussion: "Ids may be unambiguous prefixes, or @N for the N-th item of today's queue. Recorded durably: when the command returns, the feedback is on disk. If any id is unknown, nothing is recorded."
         )
     }
 
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Paper ids, id prefixes or @N queue positions.") var ids: [String]
+
     func run() throws {
         let engine = try global.openEngine()
-        let events = try engine.record(Self.action, papers: ids, user: global.userName, at: try global.instant())
+        let events = try engine.record(Kind.action, papers: ids, user: global.userName, at: try global.instant())
         for event in events {
             let title = (try? engine.paper(event.paperID).title) ?? ""
-            print("\(Self.action.rawValue) \(event.paperID)  \(Output.truncate(title, to: 70))")
+            print("\(Kind.action.rawValue) \(event.paperID)  \(Output.truncate(title, to: 70))")
         }
     }
 }
 
-struct Like: FeedbackCommand {
+enum LikeFeedback: FeedbackKind {
     static let action = Action.like
-    static let configuration = configuration("Record that you like papers: more like these.")
-    @OptionGroup var global: GlobalOptions
-    @Argument(help: "Paper ids, id prefixes or @N queue positions.") var ids: [String]
+    static let abstract = "Record that you like papers: more like these."
 }
 
-struct Dislike: FeedbackCommand {
+enum DislikeFeedback: FeedbackKind {
     static let action = Action.dislike
-    static let configuration = configuration("Record that you dislike papers: fewer like these, and never these again.")
-    @OptionGroup var global: GlobalOptions
-    @Argument(help: "Paper ids, id prefixes or @N queue positions.") var ids: [String]
+    static let abstract = "Record that you dislike papers: fewer like these, and never these again."
 }
 
-struct Skip: FeedbackCommand {
+enum SkipFeedback: FeedbackKind {
     static let action = Action.skip
-    static let configuration = configuration("Record that you skipped papers: a weak signal against them.")
-    @OptionGroup var global: GlobalOptions
-    @Argument(help: "Paper ids, id prefixes or @N queue positions.") var ids: [String]
+    static let abstract = "Record that you skipped papers: a weak signal against them."
 }
 
-struct Read: FeedbackCommand {
+enum ReadFeedback: FeedbackKind {
     static let action = Action.read
-    static let configuration = configuration("Record that you read papers.")
-    @OptionGroup var global: GlobalOptions
-    @Argument(help: "Paper ids, id prefixes or @N queue positions.") var ids: [String]
+    static let abstract = "Record that you read papers."
+}
+
+enum UnstarFeedback: FeedbackKind {
+    static let action = Action.unstar
+    static let abstract = "Remove the star from papers: they stop coming back."
+}
+
+enum DismissFeedback: FeedbackKind {
+    static let action = Action.dismiss
+    static let abstract = "Not interested: never show these papers again."
 }
 
 struct Star: ParsableCommand {
@@ -138,20 +143,6 @@ struct Vacation: ParsableCommand {
         try global.openEngine().vacation(from: first, to: last, user: global.userName, at: try global.instant())
         print("vacation from \(first) to \(last): nothing resurfaces then")
     }
-}
-
-struct Unstar: FeedbackCommand {
-    static let action = Action.unstar
-    static let configuration = configuration("Remove the star from papers.")
-    @OptionGroup var global: GlobalOptions
-    @Argument(help: "Paper ids, id prefixes or @N queue positions.") var ids: [String]
-}
-
-struct Dismiss: FeedbackCommand {
-    static let action = Action.dismiss
-    static let configuration = configuration("Not interested: never show these papers again.")
-    @OptionGroup var global: GlobalOptions
-    @Argument(help: "Paper ids, id prefixes or @N queue positions.") var ids: [String]
 }
 
 struct History: ParsableCommand {

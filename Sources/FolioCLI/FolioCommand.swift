@@ -12,7 +12,8 @@ struct FolioCommand: ParsableCommand {
         --user NAME (default $FOLIO_USER, else "default") and --now ISO-8601 (default $FOLIO_NOW, else the clock).
         """,
         subcommands: [
-            Today.self, Like.self, Dislike.self, Skip.self, Read.self, Star.self, Unstar.self, Dismiss.self,
+            Today.self, RecordFeedback<LikeFeedback>.self, RecordFeedback<DislikeFeedback>.self, RecordFeedback<SkipFeedback>.self,
+            RecordFeedback<ReadFeedback>.self, Star.self, RecordFeedback<UnstarFeedback>.self, RecordFeedback<DismissFeedback>.self,
             Review.self, Due.self, Vacation.self, DigestCommand.self, History.self, Interests.self, Recommend.self, Similar.self, Search.self,
             Ingest.self, Show.self, List.self, Stats.self, Export.self, Import.self, Doctor.self, Repair.self,
         ]
