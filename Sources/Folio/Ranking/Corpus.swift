@@ -47,9 +47,28 @@ struct Corpus: Sendable {
             return drawn.count < sampleSize
         }
         if features.bigrams, !drawn.isEmpty {
-            var pairs: [UInt64: Int32] = [:]
+            // All pairs of all sampled papers (each paper's once), sorted, then counted by runs: no hashing per pair.
+            var all: [UInt64] = []
             for (_, terms) in drawn {
-                for pair in Set(Vectorizer.pairs(terms)) { pairs[pair, default: 0] += 1 }
+                var own = Vectorizer.pairs(terms)
+                own.sort()
+                var previous: UInt64?
+                for pair in own where pair != previous {
+                    all.append(pair)
+                    previous = pair
+                }
+            }
+            all.sort()
+            var pairs: [UInt64: Int32] = [:]
+            var index = 0
+            while index < all.count {
+                let pair = all[index]
+                var count: Int32 = 0
+                while index < all.count, all[index] == pair {
+                    count += 1
+                    index += 1
+                }
+                if count >= 1 { pairs[pair] = count }
             }
             // Counted on the sample, scaled to the corpus (exact when the sample is the whole corpus).
             let scale = Double(max(counts.papers, drawn.count)) / Double(drawn.count)

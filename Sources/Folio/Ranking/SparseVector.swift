@@ -150,24 +150,35 @@ struct Vectorizer: Sendable {
     }
 
     func vector(_ terms: PaperTerms) -> SparseVector {
-        var counts: [UInt64: Float] = [:]
-        let titleWeight = Float(features.titleWeight)
-        for term in terms.titleTerms { counts[UInt64(term), default: 0] += titleWeight }
-        for term in terms.abstractTerms { counts[UInt64(term), default: 0] += 1 }
-        if features.bigrams {
-            for pair in Self.pairs(terms) { counts[pair, default: 0] += 1 }
+        // Sorting the features and counting runs avoids hashing: this runs for every paper ranked.
+        var features: [(key: UInt64, weight: Float)] = []
+        features.reserveCapacity(2 * (terms.titleTerms.count + terms.abstractTerms.count) + terms.authorTerms.count)
+        let titleWeight = Float(self.features.titleWeight)
+        for term in terms.titleTerms { features.append((UInt64(term), titleWeight)) }
+        for term in terms.abstractTerms { features.append((UInt64(term), 1)) }
+        if self.features.bigrams {
+            for pair in Self.pairs(terms) { features.append((pair, 1)) }
         }
-        if features.authors {
-            for term in terms.authorTerms { counts[UInt64(term)] = 1 }
+        if self.features.authors {
+            for term in Set(terms.authorTerms) { features.append((UInt64(term), 1)) }
         }
-        var weighted: [UInt64: Float] = [:]
-        weighted.reserveCapacity(counts.count)
-        for (key, count) in counts {
+        features.sort { $0.key < $1.key }
+        var keys: [UInt64] = []
+        var values: [Float] = []
+        var index = 0
+        while index < features.count {
+            let key = features[index].key
+            var count: Float = 0
+            while index < features.count, features[index].key == key {
+                count += features[index].weight
+                index += 1
+            }
             let frequency = vocabulary.documentFrequency(ofFeature: key)
             guard keeps(frequency: frequency) else { continue }
-            weighted[key] = (1 + Float(log(Double(count)))) * idf(frequency)
+            keys.append(key)
+            values.append((1 + Float(log(Double(count)))) * idf(frequency))
         }
-        return SparseVector(weighted).normalized()
+        return SparseVector(sortedKeys: keys, values: values).normalized()
     }
 
     /// The paper's authors alone, each weighted by its rarity (no upper frequency limit).
