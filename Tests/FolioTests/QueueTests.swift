@@ -111,6 +111,15 @@ struct QueueTests {
         #expect(throws: FolioError.self) { try engine.removeInterests(["nothing"], user: user, at: now) }
     }
 
+    @Test func interestsInCommonWordsStillPersonalise() throws {
+        // Most of the sample pages are about instruction tuning: the words are common, yet they are what the user asked for.
+        let engine = try engine()
+        try engine.addInterests(["instruction tuning, code generation"], user: "ivy", at: now)
+        let queue = try engine.today(user: "ivy", now: now)
+        #expect(!queue.items.contains { $0.reasons.contains { $0.hasPrefix("no feedback yet") } })
+        #expect(queue.items.contains { $0.reasons.contains { $0.contains("your interest") || $0.hasPrefix("matches your interests") } })
+    }
+
     @Test func queueIsDeterministic() throws {
         let engine = try engine()
         try engine.record(.star, papers: [try engine.papers(limit: 1)[0].id], user: "bob", at: now)

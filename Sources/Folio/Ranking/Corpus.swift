@@ -6,6 +6,8 @@ struct Corpus: Sendable {
         var dailyPages: Int
         var vector: SparseVector
         var authorVector: SparseVector
+        /// The analysed text, kept to match free-text interests against every word.
+        var terms: PaperTerms
     }
 
     private(set) var vectorizer: Vectorizer
@@ -96,7 +98,7 @@ struct Corpus: Sendable {
         guard position[id] == nil else { return }
         position[id] = entries.count
         entries.append(Entry(id: id, published: terms.published, dailyPages: terms.dailyPages,
-                             vector: vectorizer.vector(terms), authorVector: vectorizer.authorVector(terms)))
+                             vector: vectorizer.vector(terms), authorVector: vectorizer.authorVector(terms), terms: terms))
     }
 
     /// Adds every paper of the store.
@@ -113,6 +115,11 @@ struct Corpus: Sendable {
         for id in ids where position[id] == nil {
             if let terms = try store.terms(of: id) { add(id: id, terms: terms) }
         }
+    }
+
+    /// The paper's vector with every known word kept, to match free-text interests.
+    func textVector(of entry: Entry) -> SparseVector {
+        vectorizer.vector(entry.terms, prune: false)
     }
 
     /// A free text (a search query, an interest) analysed and weighted like a paper.

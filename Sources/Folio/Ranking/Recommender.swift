@@ -25,15 +25,15 @@ struct Recommender {
         let feedback = UserFeedback(events: try store.events(of: user), now: now)
         let strengths = feedback.strengths(model: model, now: now)
         try corpus.load(strengths.keys.sorted(), from: store)
-        var labeled: [LabeledPaper] = strengths.keys.sorted().compactMap { id in
+        let labeled: [LabeledPaper] = strengths.keys.sorted().compactMap { id in
             corpus[id].map { LabeledPaper(id: id, vector: $0.vector, authorVector: $0.authorVector, strength: strengths[id]!) }
         }
         var titles: [String: String] = [:]
+        var interests: [(text: String, vector: SparseVector)] = []
         for interest in feedback.interests {
             let vector = try corpus.vector(text: interest, analyzer: analyzer, store: store)
             guard !vector.isEmpty else { continue }
-            labeled.append(LabeledPaper(id: "interest:" + interest, vector: vector, strength: model.feedback.interestWeight))
-            titles["interest:" + interest] = interest
+            interests.append((interest, vector))
         }
         for paper in labeled where titles[paper.id] == nil {
             titles[paper.id] = try store.paper(paper.id)?.title
@@ -43,8 +43,9 @@ struct Recommender {
         let seed = SplitMix64.hash(user)
         let unlabeled = corpus.sample.filter { !reacted.contains($0) }.compactMap { corpus[$0] }
         let trained = labeled.isEmpty
-            ? TasteModel(svm: nil, labeled: [], learner: model.learner)
-            : TasteModel.train(labeled: labeled, unlabeled: unlabeled.map(\.vector), mean: corpus.mean, learner: model.learner, seed: seed)
+            ? TasteModel(svm: nil, labeled: [], learner: model.learner, mean: corpus.mean, interests: interests, interestWeight: model.feedback.interestWeight)
+            : TasteModel.train(labeled: labeled, unlabeled: unlabeled.map(\.vector), mean: corpus.mean, learner: model.learner,
+                               interests: interests, interestWeight: model.feedback.interestWeight, seed: seed)
         return Taste(feedback: feedback, model: trained, labeledTitles: titles)
     }
 
@@ -64,7 +65,8 @@ struct Recommender {
             let today = Day(now)
             scores = candidates.map { scoring.popularity(dailyPages: $0.dailyPages) + 0.5 * scoring.recency(published: $0.published, on: today) }
         } else {
-            scores = taste.model.scores(candidates.map(\.vector), authorVectors: candidates.map(\.authorVector)).map(Double.init)
+            scores = taste.model.scores(candidates.map(\.vector), authorVectors: candidates.map(\.authorVector),
+                                        textVectors: taste.model.interests.isEmpty ? nil : candidates.map(corpus.textVector)).map(Double.init)
         }
         let order = candidates.indices.sorted { (scores[$0], candidates[$1].id) > (scores[$1], candidates[$0].id) }
         return try order.prefix(limit).map { index in
@@ -133,7 +135,8 @@ struct Recommender {
             entry.published = listed[id]!
             return entry
         }
-        let tastes = taste.model.scores(candidates.map(\.vector), authorVectors: candidates.map(\.authorVector))
+        let tastes = taste.model.scores(candidates.map(\.vector), authorVectors: candidates.map(\.authorVector),
+                                        textVectors: taste.model.interests.isEmpty ? nil : candidates.map(corpus.textVector))
         let scoring = QueueScoring(settings: settings)
         let scores = candidates.indices.map { index in
             scoring.score(taste: Double(tastes[index]), published: candidates[index].published, dailyPages: candidates[index].dailyPages, on: day)
@@ -224,8 +227,12 @@ struct Recommender {
         if let nearest = taste.model.neighborScore(entry.vector).nearest, nearest.similarity >= Self.nearestPaperThreshold,
            let title = taste.labeledTitles[nearest.id]
         {
-            let what = nearest.id.hasPrefix("interest:") ? "your interest" : "a paper you \(verb(for: nearest.id, taste.feedback))"
-            reasons.append("close to \(what) “\(Self.shorten(title, 70))” (\(Int((nearest.similarity * 100).rounded()))% similar)")
+            reasons.append("close to a paper you \(verb(for: nearest.id, taste.feedback)) “\(Self.shorten(title, 70))” (\(Int((nearest.similarity * 100).rounded()))% similar)")
+        }
+        if !taste.model.interests.isEmpty, let best = taste.model.interestScore(corpus.textVector(of: entry)).best,
+           best.similarity >= Self.nearestPaperThreshold
+        {
+            reasons.append("matches your interest “\(best.text)”")
         }
         if let day {
             let age = entry.published.days(until: day)

@@ -149,7 +149,8 @@ struct Vectorizer: Sendable {
         return pairs
     }
 
-    func vector(_ terms: PaperTerms) -> SparseVector {
+    /// - Parameter prune: leave out features too rare or too common; free text a user wrote keeps every known term.
+    func vector(_ terms: PaperTerms, prune: Bool = true) -> SparseVector {
         // Sorting the features and counting runs avoids hashing: this runs for every paper ranked.
         var features: [(key: UInt64, weight: Float)] = []
         features.reserveCapacity(2 * (terms.titleTerms.count + terms.abstractTerms.count) + terms.authorTerms.count)
@@ -174,7 +175,7 @@ struct Vectorizer: Sendable {
                 index += 1
             }
             let frequency = vocabulary.documentFrequency(ofFeature: key)
-            guard keeps(frequency: frequency) else { continue }
+            guard prune ? keeps(frequency: frequency) : frequency > 0 else { continue }
             keys.append(key)
             values.append((1 + Float(log(Double(count)))) * idf(frequency))
         }
@@ -191,8 +192,9 @@ struct Vectorizer: Sendable {
         return SparseVector(weighted).normalized()
     }
 
-    /// A query or interest text as a vector in the same space.
+    /// A query or interest text as a vector in the same space. Its words all count, however common:
+    /// "instruction tuning" means something to the user even where most papers are about it.
     func vector(text terms: [UInt32]) -> SparseVector {
-        vector(PaperTerms(titleTerms: [], abstractTerms: terms))
+        vector(PaperTerms(titleTerms: [], abstractTerms: terms), prune: false)
     }
 }

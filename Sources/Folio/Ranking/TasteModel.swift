@@ -30,14 +30,20 @@ struct TasteModel: Sendable {
     private let meanWeights: [UInt64: Float]
     private let meanNormSquared: Float
     private let authorProfile: SparseVector
+    /// Free-text interests, as vectors that keep every known word (however common), with their weight.
+    let interests: [(text: String, vector: SparseVector)]
+    let interestWeight: Double
 
     /// Whether there is any feedback to go on.
-    var isEmpty: Bool { labeled.isEmpty }
+    var isEmpty: Bool { labeled.isEmpty && interests.isEmpty }
 
-    init(svm: LinearSVM?, labeled: [LabeledPaper], learner: RankingModel.Learner, mean: SparseVector = .empty) {
+    init(svm: LinearSVM?, labeled: [LabeledPaper], learner: RankingModel.Learner, mean: SparseVector = .empty,
+         interests: [(text: String, vector: SparseVector)] = [], interestWeight: Double = 1) {
         self.svm = svm
         self.labeled = labeled
         self.learner = learner
+        self.interests = interests
+        self.interestWeight = interestWeight
         self.mean = mean
         meanWeights = Dictionary(uniqueKeysWithValues: zip(mean.keys, mean.values))
         meanNormSquared = mean.dot(mean)
@@ -62,10 +68,11 @@ struct TasteModel: Sendable {
 
     /// Trains on the labelled papers, with `unlabeled` as weak negatives and `mean` the catalogue's mean vector.
     /// - Parameter seed: orders the solver's passes; the same seed gives the same model.
-    static func train(labeled: [LabeledPaper], unlabeled: [SparseVector], mean: SparseVector = .empty, learner: RankingModel.Learner, seed: UInt64) -> TasteModel {
+    static func train(labeled: [LabeledPaper], unlabeled: [SparseVector], mean: SparseVector = .empty, learner: RankingModel.Learner,
+                      interests: [(text: String, vector: SparseVector)] = [], interestWeight: Double = 1, seed: UInt64) -> TasteModel {
         let positives = labeled.filter { $0.strength > 0 && !$0.vector.isEmpty }
         guard positives.count >= learner.minimumPositivesForSVM, learner.svmWeight > 0 else {
-            return TasteModel(svm: nil, labeled: labeled, learner: learner, mean: mean)
+            return TasteModel(svm: nil, labeled: labeled, learner: learner, mean: mean, interests: interests, interestWeight: interestWeight)
         }
         let negatives = labeled.filter { $0.strength < 0 && !$0.vector.isEmpty }
         let positiveStrength = positives.reduce(0) { $0 + $1.strength }
@@ -87,7 +94,17 @@ struct TasteModel: Sendable {
             examples.append(.init(features: vector, label: -1, cost: Float(c * unlabeledScale)))
         }
         let svm = LinearSVM.train(examples, epochs: learner.epochs, seed: seed)
-        return TasteModel(svm: svm, labeled: labeled, learner: learner, mean: mean)
+        return TasteModel(svm: svm, labeled: labeled, learner: learner, mean: mean, interests: interests, interestWeight: interestWeight)
+    }
+
+    /// The best match of a paper's full text vector (no frequency pruning) with one of the interests.
+    func interestScore(_ textVector: SparseVector) -> (score: Float, best: (text: String, similarity: Float)?) {
+        var best: (text: String, similarity: Float)?
+        for interest in interests {
+            let similarity = textVector.dot(interest.vector)
+            if similarity > (best?.similarity ?? 0) { best = (interest.text, similarity) }
+        }
+        return (best?.similarity ?? 0, best)
     }
 
     /// The linear model's score: how much the paper looks like what the user liked.
@@ -130,7 +147,8 @@ struct TasteModel: Sendable {
 
     /// Scores for a set of papers: each component standardised over the set, weighted and summed.
     /// Zero for everything when there is no feedback.
-    func scores(_ vectors: [SparseVector], authorVectors: [SparseVector]? = nil) -> [Float] {
+    /// - Parameter textVectors: the papers' vectors without frequency pruning, to match interests (needed only when there are some).
+    func scores(_ vectors: [SparseVector], authorVectors: [SparseVector]? = nil, textVectors: [SparseVector]? = nil) -> [Float] {
         var total = [Float](repeating: 0, count: vectors.count)
         guard !isEmpty else { return total }
         // A component with no weight is not computed at all (the neighbour score is the costliest).
@@ -139,9 +157,10 @@ struct TasteModel: Sendable {
             for (index, value) in Self.standardized(component()).enumerated() { total[index] += Float(weight) * value }
         }
         if svm != nil { add(learner.svmWeight) { vectors.map(linearScore) } }
-        add(learner.centroidWeight) { vectors.map(centroidScore) }
+        if !labeled.isEmpty { add(learner.centroidWeight) { vectors.map(centroidScore) } }
         if let authorVectors { add(learner.authorWeight) { authorVectors.map(authorScore) } }
         add(learner.neighborWeight) { vectors.map { neighborScore($0).score } }
+        if !interests.isEmpty, let textVectors { add(interestWeight) { textVectors.map { interestScore($0).score } } }
         return total
     }
 
