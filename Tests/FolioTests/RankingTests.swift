@@ -14,7 +14,6 @@ struct RankingArithmeticTests {
         #expect(a.dot(b) == 4)
         #expect(a.norm == 5)
         #expect(a.normalized().values == [0.6, 0.8])
-        #expect(a.dot([0, 10, 0, 0, 2]) == 38)
         #expect(a.sharedFeatures(with: b).map(\.key) == [4])
         #expect(SparseVector.terms(of: SparseVector.bigramKey(3, 9)) == [3, 9])
         #expect(SparseVector.terms(of: 3) == [3])

@@ -55,13 +55,6 @@ struct SparseVector: Sendable, Equatable {
         return sum
     }
 
-    /// The product with a dense weight table indexed by feature key (keys beyond it count zero).
-    func dot(_ weights: [Float]) -> Float {
-        var sum: Float = 0
-        for (key, value) in zip(keys, values) where key < UInt64(weights.count) { sum += weights[Int(key)] * value }
-        return sum
-    }
-
     /// The features both vectors share, with the product of their values, largest first.
     func sharedFeatures(with other: SparseVector) -> [(key: UInt64, contribution: Float)] {
         var shared: [(UInt64, Float)] = []

@@ -229,13 +229,6 @@ final class LevelDB: OrderedKeyValueStore, @unchecked Sendable {
 
     // MARK: Maintenance
 
-    /// A LevelDB property such as `leveldb.stats` or `leveldb.approximate-memory-usage`.
-    func property(_ name: String) -> String? {
-        guard let handle, let value = leveldb_property_value(handle, name) else { return nil }
-        defer { leveldb_free(value) }
-        return String(cString: value)
-    }
-
     /// Compacts the whole key range, reclaiming the space of deleted and overwritten entries.
     func compact() throws(StoreError) {
         let db = try openHandle()
@@ -248,15 +241,6 @@ final class LevelDB: OrderedKeyValueStore, @unchecked Sendable {
         defer { leveldb_options_destroy(options) }
         var error: UnsafeMutablePointer<CChar>?
         leveldb_repair_db(options, path, &error)
-        if let message = consume(error) { throw StoreError(levelDBMessage: message, path: path) }
-    }
-
-    /// Deletes the database in `path`, which must not be open.
-    static func destroy(path: String) throws(StoreError) {
-        let options = leveldb_options_create()
-        defer { leveldb_options_destroy(options) }
-        var error: UnsafeMutablePointer<CChar>?
-        leveldb_destroy_db(options, path, &error)
         if let message = consume(error) { throw StoreError(levelDBMessage: message, path: path) }
     }
 }
