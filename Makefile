@@ -1,5 +1,6 @@
 # The two commands of the README: `make demo` runs the main job, `make test` passes the tests.
-# Both install what they need first (scripts/setup.sh).
+# Both install what they need first (scripts/setup.sh); `make test` also fetches all-MiniLM-L6-v2 for the
+# embedding tests into .models/ (scripts/fetch-minilm.sh; the tests skip, saying so, when it cannot).
 
 .PHONY: demo test build setup
 
@@ -13,6 +14,7 @@ demo: build
 	@scripts/demo.sh
 
 test: setup
+	@scripts/fetch-minilm.sh
 	swift build --build-tests
 	swift test --skip-build
 	cd Examples/Server && swift build --build-tests && swift test --skip-build

@@ -49,6 +49,7 @@ let package = Package(
         ),
         .target(
             name: "Folio",
+            // OpenBLAS (the sentence encoder's matrix products) is opened at run time: see Embedding/OpenBLAS.swift.
             dependencies: ["CLevelDB", "FolioModels"],
             swiftSettings: strictSwift
         ),

@@ -72,8 +72,12 @@ struct GlobalOptions: ParsableArguments {
         if let path = model ?? environment["FOLIO_MODEL"].flatMap({ $0.isEmpty ? nil : $0 }) {
             options.rankingModel = try RankingModel.load(path: path)
         }
+        options.models = models
         return try Engine(path: storePath, options: options)
     }
+
+    /// The embedding models the store uses: its own `models/`, else `$FOLIO_MODELS`.
+    var models: ModelLibrary { ModelLibrary.forStore(storePath, environment: environment) }
 }
 
 /// `--limit N`, checked to be positive.

@@ -85,6 +85,21 @@ struct ProgressBar {
         drawn = true
     }
 
+    /// Draws embedding progress: papers done out of those to embed.
+    mutating func update(_ progress: EmbeddingProgress) {
+        guard Output.standardErrorIsTerminal else { return }
+        let now = Date()
+        guard now.timeIntervalSince(lastDrawn) > 0.1 || progress.papers >= progress.total else { return }
+        lastDrawn = now
+        let fraction = progress.total > 0 ? min(1, Double(progress.papers) / Double(progress.total)) : 0
+        let cells = 30
+        let filled = Int(fraction * Double(cells))
+        let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: cells - filled)
+        let line = "\r\(bar) \(Int(fraction * 100))%  \(progress.papers)/\(progress.total) papers embedded\u{1B}[K"
+        FileHandle.standardError.write(Data(line.utf8))
+        drawn = true
+    }
+
     mutating func finish() {
         if drawn { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         drawn = false

@@ -30,7 +30,7 @@ struct Ingest: ParsableCommand {
         do {
             reports = try engine.ingest(
                 files: files, format: format, listingDate: try parseDay(date, option: "--date"),
-                now: try global.instant(), skipInvalid: skipInvalid, progress: { bar.update($0) }
+                now: try global.instant(), skipInvalid: skipInvalid, progress: { bar.update($0) }, embedding: { bar.update($0) }
             )
             bar.finish()
         } catch {

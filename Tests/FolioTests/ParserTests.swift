@@ -205,6 +205,137 @@ struct JSONLinesParserTests {
         #expect(problems[5].message.contains("expected an array of strings"))
     }
 
+    /// Lines the byte scanner must read exactly as `JSONSerialization` does.
+    static let plainLines = [
+        #"{"id": "a", "title": "T\u00e9st \ud83d\ude00 \"q\" \\ \/ \b\f\n\r\t", "authors": ["A. B", "  C  "], "categories": []}"#,
+        #"{ "title" : "x" , "abstract" : null, "authors": null, "url": "https://a.b/c" }"#,
+        #"{"ti\u0074le": "Escaped key", "x": {"y": [1, -2.5, 0, true, false, null, "z\u0041", {}, []]}, "z": -0.125}"#,
+        #"{}"#,
+        "\t{\"title\": \"Tabs and CR\"}\r",
+        #"{"title": "Straße über ℕ", "abstract": "Ünïcödé\u2028text", "links": ["https://x.org", "y"], "source": "s"}"#,
+        #"{"title": ["an", "array"], "authors": "a string", "published": "2024-01-02T10:00:00Z"}"#,
+    ]
+
+    /// Lines the scanner leaves to `JSONSerialization`: it accepts some of them, refuses the rest.
+    static let generalLines = [
+        #"{"title": 42}"#, #"{"title": true}"#, #"{"title": {"a": "b"}}"#, #"{"authors": ["a", 1]}"#,
+        #"{"title": "a", "title": "b"}"#, #"{"title": "x", "n": 1e5}"#, #"{"title": "x", "n": 12345678901234567890}"#,
+        #"[1, 2]"#, #"not json"#, #"{"title": "x",}"#, #"{"title": "x"} extra"#, #"{"title": "\ud800"}"#,
+        #"{"title": "\udc00x"}"#, "{\"title\": \"a\u{1}b\"}", #"{"title": "\x"}"#, #"{"title": "x", "n": 01}"#,
+        #"{"title": "x", "n": 1.}"#, #"{"title": "x", "n": -}"#, #"{"title": "x" "id": "y"}"#, #"{"title": "x"#,
+        #"  "#, #"{"title": "x", "t": tru}"#, #"{"title": "\u12"}"#,
+    ]
+
+    @Test func byteScannerReadsPlainLinesAsJSONSerializationDoes() throws {
+        let fixtureLines = Fixtures.text(Fixtures.jsonLines).split(separator: "\n").map(String.init)
+        for line in fixtureLines + Self.plainLines {
+            let bytes = Array(line.utf8)[...]
+            let scanned = try #require(JSONLinesParser.scannedFields(bytes), "\(line.prefix(80))")
+            #expect(scanned == (try JSONLinesParser.generalFields(bytes, line: 1)), "\(line.prefix(80))")
+        }
+        for line in Self.generalLines {
+            #expect(JSONLinesParser.scannedFields(Array(line.utf8)[...]) == nil, "\(line)")
+        }
+    }
+
+    @Test func byteScannerNeverTakesALineJSONSerializationReadsDifferently() {
+        // Random records, some of them then broken by a random edit: whatever the scanner takes,
+        // JSONSerialization must take too, with the same fields.
+        var random = SplitMix64(seed: 42)
+        let keys = ["\"title\"", "\"id\"", "\"authors\"", "\"links\"", "\"x\"", "\"ti\\u0074le\"", "\"\""]
+        let strings = ["\"t\"", "\"a\\u00e9\"", "\"\\ud83d\\ude00\"", "\"\\n\\\"\\/\"", "\"ü ℕ\"", "\"\"", "\"\\ud800\"", "\"\\q\""]
+        let scalars = ["null", "true", "false", "1", "-2.5", "0", "1e3", "01", "12345678901234567"]
+        func value(_ depth: Int) -> String {
+            switch Int.random(in: 0 ..< (depth < 3 ? 5 : 3), using: &random) {
+            case 0, 1: return strings.randomElement(using: &random)!
+            case 2: return scalars.randomElement(using: &random)!
+            case 3: return "[" + (0 ..< Int.random(in: 0 ... 3, using: &random)).map { _ in value(depth + 1) }.joined(separator: ", ") + "]"
+            default: return "{" + (0 ..< Int.random(in: 0 ... 2, using: &random)).map { _ in "\"k\": " + value(depth + 1) }.joined(separator: ",") + "}"
+            }
+        }
+        let edits = ["{", "}", "[", "]", ":", ",", " ", "\"", "\\", "n", "1", "é"]
+        var taken = 0
+        for _ in 0 ..< 20_000 {
+            var line = "{" + (0 ..< Int.random(in: 0 ... 4, using: &random)).map { _ in
+                keys.randomElement(using: &random)! + ": " + value(0)
+            }.joined(separator: ", ") + "}"
+            if Bool.random(using: &random) {
+                var characters = Array(line)
+                let position = Int.random(in: 0 ... characters.count, using: &random)
+                if Bool.random(using: &random), position < characters.count {
+                    characters.remove(at: position)
+                } else {
+                    characters.insert(contentsOf: edits.randomElement(using: &random)!, at: position)
+                }
+                line = String(characters)
+            }
+            let bytes = Array(line.utf8)[...]
+            guard let scanned = JSONLinesParser.scannedFields(bytes) else { continue }
+            taken += 1
+            #expect(scanned == (try? JSONLinesParser.generalFields(bytes, line: 1)), "\(line)")
+        }
+        #expect(taken > 2_000, "the scanner should take many of these lines: \(taken)")
+    }
+
+    @Test func batchesKeepFileOrderProblemsAndAnalysis() throws {
+        // Enough lines for several batches, with bad and blank lines in many slices.
+        var text = ""
+        var expected: [(line: Int, id: String?)] = []
+        for index in 0 ..< JSONLinesParser.batchLines * 2 + 150 {
+            if index % 101 == 7 {
+                text += "   \n"
+            } else if index % 97 == 5 {
+                text += "{\"id\": \"bad\(index)\"}\n"
+                expected.append((index + 1, nil))
+            } else {
+                text += #"{"id": "p\#(index)", "title": "Paper \#(index) on graphs", "abstract": "Learning networks of \#(index % 13) kinds", "authors": ["A. Author\#(index % 7)"]}"# + "\n"
+                expected.append((index + 1, "p\(index)"))
+            }
+        }
+        let directory = TemporaryDirectory()
+        let handle = FileHandle(forReadingAtPath: directory.file("many.jsonl", text))!
+        defer { try? handle.close() }
+        var parser = JSONLinesParser(lines: LineReader(handle: handle), analyzer: .standard)
+        var seen: [(line: Int, id: String?)] = []
+        try parser.parse { item in
+            switch item {
+            case let .paper(paper, line):
+                seen.append((line, paper.externalID))
+                let analysis = PaperAnalysis(title: paper.title, abstract: paper.abstract, authors: paper.authors, analyzer: .standard)
+                #expect(paper.analysis == analysis)
+                #expect(paper.analysis?.isAnalysis(ofTitle: paper.title, abstract: paper.abstract, authors: paper.authors) == true)
+                #expect(paper.analysis?.isAnalysis(ofTitle: paper.title + "!", abstract: paper.abstract, authors: paper.authors) == false)
+            case let .invalid(problem):
+                #expect(problem.message == "missing field \"title\"; expected a string")
+                seen.append((problem.line, nil))
+            }
+        }
+        #expect(seen.map(\.line) == expected.map(\.line))
+        #expect(seen.map(\.id) == expected.map(\.id))
+    }
+
+    @Test func anUnreadableLineEndsTheFileAfterTheRecordsBeforeIt() throws {
+        var bytes: [UInt8] = []
+        for index in 0 ..< JSONLinesParser.batchLines + 10 { bytes += Array("{\"title\": \"Paper \(index)\"}\n".utf8) }
+        bytes += [UInt8](repeating: UInt8(ascii: "x"), count: LineReader.maximumLineBytes + 10) + [0x0A]
+        bytes += Array("{\"title\": \"After\"}\n".utf8)
+        let directory = TemporaryDirectory()
+        let handle = FileHandle(forReadingAtPath: directory.file("long.jsonl", bytes: bytes))!
+        defer { try? handle.close() }
+        var parser = JSONLinesParser(lines: LineReader(handle: handle))
+        var papers = 0
+        #expect(throws: RecordProblem(line: JSONLinesParser.batchLines + 11, message: "line is longer than 16 MiB; expected one record per line")) {
+            try parser.parse { _ in papers += 1 }
+        }
+        #expect(papers == JSONLinesParser.batchLines + 10)
+    }
+
+    @Test func linksAreFoundOnlyWhereTheTextHasThem() {
+        #expect(LinkExtractor.links(in: "Code: https://github.com/a/b. Data at (http://x.org/d), see also https://github.com/a/b") == ["https://github.com/a/b", "http://x.org/d"])
+        #expect(LinkExtractor.links(in: "No link: ratio 3:1, time 10:30, ftp://x.org, HTTP://X.ORG/y, http:/z") == [])
+        #expect(LinkExtractor.links(in: "").isEmpty)
+    }
+
     @Test func emptyFileIsRejected() throws {
         let directory = TemporaryDirectory()
         let path = directory.file("e.jsonl", "\n\n")

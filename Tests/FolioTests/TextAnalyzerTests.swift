@@ -164,6 +164,56 @@ private let porterStems: [(word: String, stem: String)] = [
         }
     }
 
+    // MARK: Fast paths
+
+    /// Text of every kind the repository holds (abstracts and titles of the fixtures, the example
+    /// daily pages, JSON with escapes, an Atom feed), a line at a time, and the tokenizer's hard cases.
+    private static let sampleTexts: [String] = {
+        var texts = [
+            "Jörg NAÏVE Café", "Cafe\u{301} nai\u{308}ve", "ﬁne-tuning ＧＰＴ４", "GPT4 7B LLaMA2 H100 A100s 1e-5",
+            "G\\\"odel Poincar\\'e Erd\\H{o}s G\\\"{o}del", "abc\\'e\\\"{o}x", "x² ½ soft\u{AD}ware",
+            "see https://github.com/org/repo and HTTP://Example.COM/x?y=1. hhttp://no http:/x",
+            "Глубокое обучение ΕΛΛΗΝΙΚΆ 深度学习 模型", "mixedÄscii wordsé endé", "\u{0}abc\u{0}def 🚀rocket",
+            "running runs connection generalizations oscillators archaeology ies sses ss",
+        ]
+        for path in Fixtures.dailyPages + [Fixtures.jsonLines, Fixtures.atomFeed] {
+            texts += Fixtures.text(path).split(whereSeparator: \.isNewline).map(String.init)
+        }
+        return texts
+    }()
+
+    @Test func readingWholeASCIIRunsGivesTheTermsOfReadingEachCharacter() {
+        for analyzer in [standard, bare] {
+            for text in Self.sampleTexts {
+                #expect(analyzer.terms(text) == analyzer.termsReadingEachCharacter(text), "\(text.prefix(80))")
+            }
+        }
+    }
+
+    @Test func wordMemoGivesTheSameTerms() {
+        var memo = TextAnalyzer.WordMemo()
+        // A memo that fills up and starts afresh many times on the way.
+        var small = TextAnalyzer.WordMemo(capacity: 40)
+        for _ in 0..<2 {
+            for text in Self.sampleTexts {
+                let terms = standard.terms(text)
+                #expect(standard.terms(text, memo: &memo) == terms, "\(text.prefix(80))")
+                #expect(standard.terms(text, memo: &small) == terms, "\(text.prefix(80))")
+            }
+        }
+    }
+
+    @Test func authorTokensOfOddNames() {
+        #expect(AuthorTokens.token(for: "Jean-Luc Picard") == "au:picard_j")
+        #expect(AuthorTokens.token(for: "van der Berg, Anna Maria") == "au:van-der-berg_a")
+        #expect(AuthorTokens.token(for: "Erd\\H{o}s, Paul") == "au:erdos_p")
+        #expect(AuthorTokens.token(for: "Ünal Çelik Öztürk") == "au:ozturk_u")
+        #expect(AuthorTokens.token(for: "李 小龙") == "au:小龙_李")
+        #expect(AuthorTokens.token(for: ", Anna") == nil)
+        #expect(AuthorTokens.token(for: "Smith,") == "au:smith")
+        #expect(AuthorTokens.token(for: "-- . --") == nil)
+    }
+
     // MARK: Stop-word list
 
     @Test func standardStopWordsKeepContentWords() {

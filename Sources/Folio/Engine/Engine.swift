@@ -24,18 +24,24 @@ public final class Engine: Sendable {
         public var rankingModel: RankingModel
         /// How long to wait for another process to release the store before failing with ``StoreError/Kind/locked``.
         public var lockTimeout: Duration
+        /// Where the embedding models are: `nil` for the store's own `models/`, else `$FOLIO_MODELS`
+        /// (``ModelLibrary/forStore(_:environment:)``).
+        public var models: ModelLibrary?
 
-        public init(createIfMissing: Bool = true, paranoidChecks: Bool = false, rankingModel: RankingModel = .standard, lockTimeout: Duration = .seconds(2)) {
+        public init(createIfMissing: Bool = true, paranoidChecks: Bool = false, rankingModel: RankingModel = .standard, lockTimeout: Duration = .seconds(2),
+                    models: ModelLibrary? = nil) {
             self.createIfMissing = createIfMissing
             self.paranoidChecks = paranoidChecks
             self.rankingModel = rankingModel
             self.lockTimeout = lockTimeout
+            self.models = models
         }
     }
 
     /// The store's directory.
     public let path: String
     private let core: Mutex<Core?>
+    let modelLibrary: ModelLibrary
 
     /// What the serialized core owns: the database and the models loaded for it.
     struct Core {
@@ -58,6 +64,7 @@ public final class Engine: Sendable {
     /// Opens the store in directory `path`, creating it (and its parent directories) if needed.
     public init(path: String, options: Options = Options()) throws {
         self.path = path
+        modelLibrary = options.models ?? ModelLibrary.forStore(path)
         if options.createIfMissing {
             do {
                 try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
@@ -107,17 +114,31 @@ public final class Engine: Sendable {
     ///   - now: today, for records that carry no date.
     ///   - skipInvalid: skip malformed records and report them instead of rejecting the file.
     ///   - progress: called about every megabyte read.
+    ///   - embedding: called as papers are embedded, after the files are read, when the sentence
+    ///     encoder is installed (``models``): every paper without an embedding gets one.
     @discardableResult
     public func ingest(
         files: [String], format: IngestFormat? = nil, listingDate: Day? = nil, now: Date = Date(),
-        skipInvalid: Bool = false, progress: ((IngestProgress) -> Void)? = nil
+        skipInvalid: Bool = false, progress: ((IngestProgress) -> Void)? = nil, embedding: ((EmbeddingProgress) -> Void)? = nil
     ) throws -> [IngestFileReport] {
-        try withCore { core in
-            try files.map { file in
-                let ingest = FileIngest(path: file, format: format, listingReference: listingDate ?? Day(now),
+        let models = modelLibrary
+        return try withCore { core in
+            let index = RankingIndex(store: core.store, model: core.model)
+            let reports = try files.map { file in
+                var ingest = FileIngest(path: file, format: format, listingReference: listingDate ?? Day(now),
                                         today: Day(now), skipInvalid: skipInvalid)
+                // Within the current ranking space, each paper's vector is written with the paper;
+                // once the corpus outgrows the space, the refresh below makes a new one.
+                ingest.space = try index.currentSpace()
                 return try ingest.run(store: core.store, analyzer: core.analyzer, progress: progress)
             }
+            try index.refreshIfNeeded()
+            // Without the model, ingest is exactly what it was; with it, the papers are searchable by
+            // meaning as soon as ingest returns. The model loads only when some paper lacks an embedding.
+            if models.hasSentenceEncoder {
+                try PaperEmbedder.embedMissing(store: core.store, encoder: { try models.sentenceEncoder() }, progress: embedding)
+            }
+            return reports
         }
     }
 
@@ -376,7 +397,15 @@ public final class Engine: Sendable {
     /// Restores a backup written by ``export(user:write:)`` into this store, which must be empty.
     @discardableResult
     public func importBackup(path: String) throws -> (papers: Int, events: Int, queues: Int) {
-        try withCore { core in try Backup.restore(path: path, store: core.store, analyzer: core.analyzer, fsrs: core.fsrs, dailyBudget: core.model.resurfacing.dailyBudget) }
+        try withCore { core in
+            let restored = try Backup.restore(path: path, store: core.store, analyzer: core.analyzer, fsrs: core.fsrs, dailyBudget: core.model.resurfacing.dailyBudget)
+            // Restored papers arrive without vectors: a new ranking space weighs them with the rest.
+            if restored.papers > 0 {
+                let index = RankingIndex(store: core.store, model: core.model)
+                try index.rebuild(after: try index.head()?.generation ?? 0)
+            }
+            return restored
+        }
     }
 
     /// Counts and sizes of the store.

@@ -5,7 +5,7 @@ public struct FolioError: Error, Sendable, CustomStringConvertible {
     /// What went wrong, in categories a caller can act on.
     public struct Kind: Hashable, Sendable, CustomStringConvertible {
         fileprivate enum Base: String, Hashable, Sendable {
-            case invalidInput, unknownPaper, ambiguousPaperID, invalidArgument, incompatibleStore, damagedRecord
+            case invalidInput, unknownPaper, ambiguousPaperID, invalidArgument, incompatibleStore, damagedRecord, missingModel
         }
         fileprivate let base: Base
 
@@ -21,6 +21,8 @@ public struct FolioError: Error, Sendable, CustomStringConvertible {
         public static let incompatibleStore = Kind(base: .incompatibleStore)
         /// A stored record cannot be decoded: run `folio doctor`.
         public static let damagedRecord = Kind(base: .damagedRecord)
+        /// An embedding model the call needs is not installed: `folio model install minilm` installs it.
+        public static let missingModel = Kind(base: .missingModel)
 
         public var description: String { base.rawValue }
     }

@@ -92,6 +92,8 @@ struct DailyPageParser: ListingParser {
 /// Finds the web links in a piece of text (code repositories, project pages).
 enum LinkExtractor {
     static func links(in text: String) -> [String] {
+        // Most abstracts hold no link: a look at their colons settles them without splitting the text.
+        guard mayHoldLink(text) else { return [] }
         var links: [String] = []
         for word in text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "(" || $0 == ")" || $0 == "<" || $0 == ">" }) {
             guard word.hasPrefix("http://") || word.hasPrefix("https://") else { continue }
@@ -101,13 +103,31 @@ enum LinkExtractor {
         }
         return links
     }
+
+    /// Whether "http://" or "https://" occurs in `text`'s UTF-8: a word can start a link only then.
+    /// Colons are rare in prose, so each one is checked for a scheme before it and "//" after it.
+    private static func mayHoldLink(_ text: String) -> Bool {
+        text.utf8.withContiguousStorageIfAvailable { utf8 in
+            var start = 0
+            while let colon = utf8[start...].firstIndex(of: UInt8(ascii: ":")) {
+                let before = utf8[..<colon], after = utf8[(colon + 1)...]
+                if after.starts(with: "//".utf8), before.suffix(4).elementsEqual("http".utf8) || before.suffix(5).elementsEqual("https".utf8) {
+                    return true
+                }
+                start = colon + 1
+            }
+            return false
+        } ?? true
+    }
 }
 
 extension StringProtocol {
+    /// The text without the whitespace (Unicode's White_Space) at either end.
     func trimmingWhitespace() -> String {
         let scalars = unicodeScalars
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
-        let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
-        return String(String.UnicodeScalarView(scalars[first ... last]))
+        let end = scalars.index(after: scalars.lastIndex(where: { !$0.properties.isWhitespace })!)
+        // Scalar boundaries are UTF-8 boundaries, so the kept part is copied as bytes in one go.
+        return String(decoding: utf8[first ..< end], as: UTF8.self)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The formats `ingest` reads.
 public enum IngestFormat: String, Sendable, CaseIterable, Codable {
@@ -68,25 +69,34 @@ struct FileIngest {
     let today: Day
     let skipInvalid: Bool
     var limits = Limits()
+    /// The current ranking space: papers get their vectors in their own batch (see ``RankingIndex``).
+    var space: RankingSpace?
 
     func run(store: FolioStore, analyzer: TextAnalyzer, progress: ((IngestProgress) -> Void)?) throws -> IngestFileReport {
         let size = try fileSize()
         let format = try format ?? detectFormat()
         var report = IngestFileReport(file: path, format: format)
         let chunked = size > limits.singleBatchBytes
-        if chunked {
-            // First pass: find every problem before anything is written.
-            try parse(format: format) { item, _ in
-                guard !skipInvalid else { return }
-                switch item {
-                case let .invalid(problem): throw problem
-                case let .paper(paper, line): if let problem = Ingester.problem(with: paper) { throw RecordProblem(line: line, message: problem) }
-                }
-            }
+        // A file too big for one batch is read twice, so that memory stays flat: a first pass finds every
+        // problem before anything is written. For JSON Lines it runs on other threads while the second
+        // pass stages its first chunk, and nothing is committed until it has checked the whole file.
+        // (XMLParser is not known to be safe to run side by side, so other formats check first.)
+        var firstPass: BackgroundWork<Result<Void, any Error>>?
+        let stopFirstPass = StopFlag()
+        defer { stopFirstPass.set() }
+        if chunked && format == .jsonl {
+            firstPass = BackgroundWork { [self] in Result { try checkRecords(format: format, stop: stopFirstPass) } }
+        } else if chunked {
+            try checkRecords(format: format, stop: stopFirstPass)
         }
-        var ingester = try Ingester(store: store, analyzer: analyzer)
+        func waitForFirstPass() throws {
+            guard let pass = firstPass else { return }
+            firstPass = nil
+            try pass.result().get()
+        }
+        var ingester = try Ingester(store: store, analyzer: analyzer, space: space)
         var lastReport = 0
-        try parse(format: format) { item, bytesRead in
+        try parse(format: format, analyzer: analyzer) { item, bytesRead in
             switch item {
             case let .invalid(problem):
                 guard skipInvalid else { throw problem }
@@ -105,6 +115,7 @@ struct FileIngest {
                 }
             }
             if chunked, ingester.stagedBytes > limits.chunkBytes {
+                try waitForFirstPass()
                 try ingester.commit(durable: false, marker: path)
             }
             if let progress, bytesRead - lastReport >= limits.progressIntervalBytes {
@@ -112,9 +123,23 @@ struct FileIngest {
                 progress(IngestProgress(file: path, bytesRead: bytesRead, totalBytes: size, papers: report.added + report.merged + report.unchanged))
             }
         }
+        try waitForFirstPass()
         try ingester.commit(durable: true, marker: nil)
         progress?(IngestProgress(file: path, bytesRead: size, totalBytes: size, papers: report.added + report.merged + report.unchanged))
         return report
+    }
+
+    /// The first pass over a big file: every record checked as the second will take it, nothing written.
+    private func checkRecords(format: IngestFormat, stop: StopFlag) throws {
+        try parse(format: format) { item, _ in
+            // The second pass failed on its own: the result of this one is no longer wanted.
+            if stop.isSet { throw CancellationError() }
+            guard !skipInvalid else { return }
+            switch item {
+            case let .invalid(problem): throw problem
+            case let .paper(paper, line): if let problem = Ingester.problem(with: paper) { throw RecordProblem(line: line, message: problem) }
+            }
+        }
     }
 
     private func fileSize() throws -> Int {
@@ -143,7 +168,9 @@ struct FileIngest {
     }
 
     /// Runs the format's parser over the file, turning its problems into errors that name the file.
-    func parse(format: IngestFormat, _ body: (ParsedItem, _ bytesRead: Int) throws -> Void) throws {
+    /// - Parameter analyzer: when given, parsers that can (JSON Lines) also analyse each paper's text on
+    ///   their worker threads, sparing the ingester that work.
+    func parse(format: IngestFormat, analyzer: TextAnalyzer? = nil, _ body: (ParsedItem, _ bytesRead: Int) throws -> Void) throws {
         let handle = try open()
         defer { try? handle.close() }
         let position: () -> Int = { Int((try? handle.offset()) ?? UInt64(0)) }
@@ -153,7 +180,7 @@ struct FileIngest {
                 var parser = DailyPageParser(lines: LineReader(handle: handle), referenceDay: listingReference)
                 try parser.parse { try body($0, position()) }
             case .jsonl:
-                var parser = JSONLinesParser(lines: LineReader(handle: handle))
+                var parser = JSONLinesParser(lines: LineReader(handle: handle), analyzer: analyzer)
                 try parser.parse { try body($0, position()) }
             case .atom:
                 // FoundationXML crashes on some invalid UTF-8 (found by fuzzing), so the text is checked first.
@@ -168,4 +195,13 @@ struct FileIngest {
             throw FolioError(.invalidInput, problem.message, file: path, line: problem.line)
         }
     }
+}
+
+/// A flag one thread sets and another checks, to ask work it started to stop early.
+final class StopFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
+
+    func set() { flag.store(true, ordering: .relaxed) }
+
+    var isSet: Bool { flag.load(ordering: .relaxed) }
 }

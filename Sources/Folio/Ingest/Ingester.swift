@@ -12,13 +12,18 @@ struct Ingester {
     private let analyzer: TextAnalyzer
     private var staged: StagedWrites
     private var counts: StoreCounts
-    /// Vocabulary entries read or created during this ingest; `dirtyTerms` still have to be written.
-    private var vocabulary: [String: TermEntry] = [:]
-    private var dirtyTerms: Set<String> = []
+    /// Vocabulary entries read or created during this ingest, by id (`dirtyTerms` still have to be
+    /// written), and their ids by name: a term's name is hashed once per occurrence, its id thereafter.
+    private var termIDs: [String: UInt32] = [:]
+    private var vocabulary: [UInt32: (term: String, documentFrequency: Int)] = [:]
+    private var dirtyTerms: Set<UInt32> = []
+    /// The current ranking space, if any: each paper's vector is then written in its own batch.
+    private let space: RankingSpace?
 
-    init(store: FolioStore, analyzer: TextAnalyzer) throws {
+    init(store: FolioStore, analyzer: TextAnalyzer, space: RankingSpace? = nil) throws {
         self.store = store
         self.analyzer = analyzer
+        self.space = space
         staged = StagedWrites(base: store.keyValues)
         counts = try store.counts()
     }
@@ -30,7 +35,7 @@ struct Ingester {
     /// - Parameter defaultDay: the day recorded when the listing gives none.
     mutating func add(_ incoming: IncomingPaper, defaultDay: Day) throws -> Outcome {
         if let problem = Self.problem(with: incoming) { throw RecordProblem(line: 0, message: problem) }
-        let normalizedTitle = TextAnalyzer.normalizedTitle(incoming.title)
+        let normalizedTitle = incoming.normalizedTitle
         let day = incoming.published ?? defaultDay
         let appearance = Appearance(source: incoming.source, day: day)
 
@@ -45,7 +50,7 @@ struct Ingester {
             id: id, title: incoming.title, abstract: incoming.abstract, authors: incoming.authors,
             categories: incoming.categories, links: incoming.links, published: day, appearances: [appearance]
         )
-        try insert(paper)
+        try insert(paper, analysis: incoming.analysis)
         return .added
     }
 
@@ -70,10 +75,10 @@ struct Ingester {
     /// Gives `term` the id `id` before any paper uses it (restoring a backup keeps term ids).
     /// - Returns: `false` when the term or the id is taken.
     mutating func seed(term: String, id: UInt32) -> Bool {
-        guard vocabulary[term] == nil, termsByID[id] == nil else { return false }
-        vocabulary[term] = TermEntry(id: id, documentFrequency: 0)
-        termsByID[id] = term
-        dirtyTerms.insert(term)
+        guard termIDs[term] == nil, vocabulary[id] == nil else { return false }
+        termIDs[term] = id
+        vocabulary[id] = (term, 0)
+        dirtyTerms.insert(id)
         staged.put(Array(term.utf8), for: Keys.termName(id))
         counts.terms = max(counts.terms, Int(id) + 1)
         return true
@@ -84,19 +89,19 @@ struct Ingester {
         try staged.value(for: Keys.paper(id)) != nil
     }
 
-    private mutating func insert(_ paper: Paper) throws {
+    private mutating func insert(_ paper: Paper, analysis: PaperAnalysis? = nil) throws {
         staged.put(paper.encoded(), for: Keys.paper(paper.id))
-        staged.put(Array(paper.id.utf8), for: Keys.title(TextAnalyzer.normalizedTitle(paper.title)))
+        staged.put(Array(paper.id.utf8), for: Keys.title(analysis?.normalizedTitle(ofTitle: paper.title) ?? TextAnalyzer.normalizedTitle(paper.title)))
         for day in Set(paper.appearances.map(\.day) + [paper.published]) { staged.put([], for: Keys.day(day, paper: paper.id)) }
         for alias in paper.aliases { staged.put(Array(paper.id.utf8), for: Keys.alias(alias)) }
         staged.put([], for: Keys.sample(paper.id))
-        try index(paper, replacing: nil)
+        try index(paper, replacing: nil, analysis: analysis)
         counts.papers += 1
     }
 
     /// Why a parsed paper cannot be stored, or `nil` if it can.
     static func problem(with incoming: IncomingPaper) -> String? {
-        if TextAnalyzer.normalizedTitle(incoming.title).isEmpty {
+        if incoming.normalizedTitle.isEmpty {
             return "the title \"\(incoming.title.prefix(80))\" has no letters or digits"
         }
         if let id = incoming.externalID, let problem = PaperID.problem(with: id) { return "id \"\(id.prefix(80))\": \(problem)" }
@@ -147,11 +152,14 @@ struct Ingester {
     }
 
     /// Stores the paper's analysed terms and moves the document frequencies from the old text's terms to the new.
-    private mutating func index(_ paper: Paper, replacing old: Paper?) throws {
+    /// - Parameter analysis: the paper's text analysed by its parser, used if it is of this text.
+    private mutating func index(_ paper: Paper, replacing old: Paper?, analysis: PaperAnalysis? = nil) throws {
+        let analysis = analysis.flatMap { $0.isAnalysis(ofTitle: paper.title, abstract: paper.abstract, authors: paper.authors) ? $0 : nil }
+            ?? PaperAnalysis(title: paper.title, abstract: paper.abstract, authors: paper.authors, analyzer: analyzer)
         let terms = PaperTerms(
-            titleTerms: try analyzer.terms(paper.title).map { try termID($0) },
-            abstractTerms: try analyzer.terms(paper.abstract).map { try termID($0) },
-            authorTerms: try AuthorTokens.tokens(of: paper.authors).map { try termID($0) },
+            titleTerms: try analysis.titleTerms.map { try termID($0) },
+            abstractTerms: try analysis.abstractTerms.map { try termID($0) },
+            authorTerms: try analysis.authorTerms.map { try termID($0) },
             published: paper.published, dailyPages: paper.dailyPageCount
         )
         var added = terms.distinctTerms
@@ -165,6 +173,7 @@ struct Ingester {
         }
         for id in added { try adjustFrequency(ofTermID: id, by: 1) }
         staged.put(terms.encoded(), for: Keys.paperTerms(paper.id))
+        if let space { staged.put(space.vector(of: terms).encoded(), for: Keys.paperVector(paper.id)) }
         var occurrences: [UInt32: (title: Int, abstract: Int)] = [:]
         for term in terms.titleTerms { occurrences[term, default: (0, 0)].title += 1 }
         for term in terms.abstractTerms { occurrences[term, default: (0, 0)].abstract += 1 }
@@ -177,46 +186,38 @@ struct Ingester {
     /// Postings gathered for the next batch, by term.
     private var pendingPostings: [UInt32: [Posting]] = [:]
 
-    /// Term ids by name, for frequency updates (only terms touched in this ingest are here).
-    private var termsByID: [UInt32: String] = [:]
-
     private mutating func termID(_ term: String) throws -> UInt32 {
-        if let entry = vocabulary[term] { return entry.id }
+        if let id = termIDs[term] { return id }
         if let stored = try store.termEntry(term) {
-            vocabulary[term] = stored
-            termsByID[stored.id] = term
+            termIDs[term] = stored.id
+            vocabulary[stored.id] = (term, stored.documentFrequency)
             return stored.id
         }
         let id = UInt32(counts.terms)
         counts.terms += 1
-        vocabulary[term] = TermEntry(id: id, documentFrequency: 0)
-        termsByID[id] = term
-        dirtyTerms.insert(term)
+        termIDs[term] = id
+        vocabulary[id] = (term, 0)
+        dirtyTerms.insert(id)
         staged.put(Array(term.utf8), for: Keys.termName(id))
         return id
     }
 
     private mutating func adjustFrequency(ofTermID id: UInt32, by delta: Int) throws {
-        let term: String
-        if let known = termsByID[id] {
-            term = known
-        } else {
-            guard let name = try store.termName(id) else { return }
-            term = name
-            if vocabulary[term] == nil, let stored = try store.termEntry(term) { vocabulary[term] = stored }
-            termsByID[id] = term
+        if vocabulary[id] == nil {
+            // A term of a stored paper this ingest has not seen yet (its text changed on a merge).
+            guard let term = try store.termName(id), let stored = try store.termEntry(term) else { return }
+            termIDs[term] = id
+            vocabulary[id] = (term, stored.documentFrequency)
         }
-        guard var entry = vocabulary[term] else { return }
-        entry.documentFrequency = max(0, entry.documentFrequency + delta)
-        vocabulary[term] = entry
-        dirtyTerms.insert(term)
+        vocabulary[id]!.documentFrequency = max(0, vocabulary[id]!.documentFrequency + delta)
+        dirtyTerms.insert(id)
     }
 
     /// Writes everything staged so far in one batch.
     /// - Parameter marker: the ingest still in progress after this batch (`nil` clears it).
     mutating func commit(durable: Bool, marker: String?) throws {
-        for term in dirtyTerms {
-            if let entry = vocabulary[term] { staged.put(entry.encoded(), for: Keys.term(term)) }
+        for id in dirtyTerms {
+            if let entry = vocabulary[id] { staged.put(TermEntry(id: id, documentFrequency: entry.documentFrequency).encoded(), for: Keys.term(entry.term)) }
         }
         dirtyTerms.removeAll(keepingCapacity: true)
         if !pendingPostings.isEmpty {

@@ -247,7 +247,8 @@ struct Rebuilder {
     func rebuild() throws -> RepairReport {
         var report = RepairReport(papersKept: 0, papersDropped: 0, eventsKept: 0, eventsDropped: 0, queuesDropped: 0)
         // Keep the schema and the records that are the truth; remove what is derived.
-        for prefix in [Keys.paperTermsPrefix, Keys.titleIndex, Keys.aliasIndex, Keys.dayIndex, Keys.sampleIndex, Keys.vocabulary, Keys.termNames, Keys.postingsPrefix] {
+        for prefix in [Keys.paperTermsPrefix, Keys.titleIndex, Keys.aliasIndex, Keys.dayIndex, Keys.sampleIndex, Keys.vocabulary, Keys.termNames, Keys.postingsPrefix,
+                       Keys.rankingPrefix, Keys.paperVectors] {
             try deleteAll(prefix: prefix)
         }
         var batch = KeyValueBatch()
@@ -277,6 +278,14 @@ struct Rebuilder {
         // Events: drop what cannot be read, then recount each user's log into a new profile.
         var cleanup = KeyValueBatch()
         for key in damaged { cleanup.delete(key) }
+        // Embeddings are derived too, but cost a neural network pass each: those of the papers that
+        // survive are kept, the rest (and any unreadable one) go; `folio embed --backfill` fills gaps.
+        try store.keyValues.scan(prefix: Keys.paperEmbeddings) { key, value in
+            let id = Keys.component(after: Keys.paperEmbeddings, in: key)
+            let readable = (try? PaperEmbedding.decode(value)) != nil
+            if try !readable || !store.keyValues.contains(Keys.paperTerms(id)) { cleanup.delete(key) }
+            return true
+        }
         var counts = try store.counts()
         counts.users = 0
         counts.events = 0
@@ -299,7 +308,7 @@ struct Rebuilder {
         }
         try store.keyValues.scan(prefix: Keys.users) { key, value in
             let user = Keys.component(after: Keys.users, in: key)
-            if key == Keys.userProfile(user) || key == Keys.schedule(of: user) {
+            if key == Keys.userProfile(user) || key == Keys.schedule(of: user) || key == Keys.taste(of: user) {
                 cleanup.delete(key)
             } else if key.starts(with: Keys.queues(of: user)), (try? JSONDecoder().decode(DailyQueue.self, from: Data(value))) == nil {
                 cleanup.delete(key)

@@ -1,135 +1,302 @@
-/// The papers ranking works on, as vectors, read from the store's compact term records.
-struct Corpus: Sendable {
+import Foundation
+import Synchronization
+
+/// The papers ranking works on, as vectors in the current ``RankingSpace``, read from their stored
+/// ``PaperVector`` records (made on the fly, in memory, for a paper whose record is missing or older).
+///
+/// Only what a call needs is read: a queue reads the day's candidates and the user's labelled papers,
+/// `recommend` and `similar` read every paper's vector, training reads the corpus sample.
+struct Corpus {
     struct Entry: Sendable {
         var id: String
         var published: Day
         var dailyPages: Int
         var vector: SparseVector
         var authorVector: SparseVector
-        /// The analysed text, kept to match free-text interests against every word.
-        var terms: PaperTerms
+        /// The vector's product with the corpus sample's mean.
+        var meanProduct: Float
     }
 
-    private(set) var vectorizer: Vectorizer
+    let store: FolioStore
+    let index: RankingIndex
+    let head: RankingSpace.Head
     private(set) var entries: [Entry] = []
     private(set) var position: [String: Int] = [:]
-    /// The mean vector of the sample: where "typical" lies.
-    private(set) var mean: SparseVector = .empty
-    /// The corpus sample, in its stable order: the statistics come from it and it serves as weak negatives.
-    private(set) var sample: [String] = []
+    /// The frozen statistics, read only when needed: vectors made on the fly, interests, training.
+    private var frozenSpace: RankingSpace?
+    private var cachedMean: SparseVector?
+    /// Analysed texts read so far (for interests, which match every word).
+    private var terms: [String: PaperTerms] = [:]
 
-    var vocabulary: Vocabulary { vectorizer.vocabulary }
-
-    /// The vocabulary, and the statistics of a stable sample of at most `sampleSize` papers (all of a
-    /// small corpus): frequencies of adjacent-term pairs and the mean vector. Add papers with
-    /// ``load(_:from:)`` or ``loadAll(from:)``; the cost grows with the sample, not the corpus.
-    init(store: FolioStore, features: RankingModel.Features, sampleSize: Int) throws {
-        var frequencies: [Int32] = []
-        var names: [String] = []
-        let counts = try store.counts()
-        frequencies.reserveCapacity(counts.terms)
-        names.reserveCapacity(counts.terms)
-        try store.keyValues.scan(prefix: Keys.vocabulary) { key, value in
-            let entry = try TermEntry(record: value)
-            let index = Int(entry.id)
-            if index >= names.count {
-                names.append(contentsOf: repeatElement("", count: index + 1 - names.count))
-                frequencies.append(contentsOf: repeatElement(0, count: index + 1 - frequencies.count))
-            }
-            names[index] = Keys.lastComponent(of: key)
-            frequencies[index] = Int32(clamping: entry.documentFrequency)
-            return true
-        }
-        let vocabulary = Vocabulary(documentCount: counts.papers, documentFrequencies: frequencies, names: names)
-        vectorizer = Vectorizer(vocabulary: vocabulary, features: features)
-
-        var drawn: [(String, PaperTerms)] = []
-        try store.keyValues.scan(prefix: Keys.sampleIndex) { key, _ in
-            if let id = Keys.decodeSampleKey(key), let terms = try store.terms(of: id) { drawn.append((id, terms)) }
-            return drawn.count < sampleSize
-        }
-        if features.bigrams, !drawn.isEmpty {
-            // All pairs of all sampled papers (each paper's once), sorted, then counted by runs: no hashing per pair.
-            var all: [UInt64] = []
-            for (_, terms) in drawn {
-                var own = Vectorizer.pairs(terms)
-                own.sort()
-                var previous: UInt64?
-                for pair in own where pair != previous {
-                    all.append(pair)
-                    previous = pair
-                }
-            }
-            all.sort()
-            var pairs: [UInt64: Int32] = [:]
-            var index = 0
-            while index < all.count {
-                let pair = all[index]
-                var count: Int32 = 0
-                while index < all.count, all[index] == pair {
-                    count += 1
-                    index += 1
-                }
-                if count >= 1 { pairs[pair] = count }
-            }
-            // Counted on the sample, scaled to the corpus (exact when the sample is the whole corpus).
-            let scale = Double(max(counts.papers, drawn.count)) / Double(drawn.count)
-            let minimum = Int32(features.minimumDocumentFrequency)
-            vectorizer.vocabulary.pairFrequencies = pairs.compactMapValues { count in
-                let estimate = Int32((Double(count) * scale).rounded())
-                return estimate >= minimum ? estimate : nil
-            }
-        }
-        for (id, terms) in drawn { add(id: id, terms: terms) }
-        sample = drawn.map(\.0)
-        var sum: [UInt64: Float] = [:]
-        for entry in entries {
-            for (key, value) in zip(entry.vector.keys, entry.vector.values) { sum[key, default: 0] += value }
-        }
-        let count = Float(max(entries.count, 1))
-        mean = SparseVector(sum.mapValues { $0 / count })
+    /// Opens the corpus in the current space, making a new generation first if the corpus has outgrown it.
+    init(store: FolioStore, model: RankingModel) throws {
+        self.store = store
+        index = RankingIndex(store: store, model: model)
+        head = try index.refreshIfNeeded()
     }
 
     subscript(id: String) -> Entry? {
         position[id].map { entries[$0] }
     }
 
-    private mutating func add(id: String, terms: PaperTerms) {
-        guard position[id] == nil else { return }
-        position[id] = entries.count
-        entries.append(Entry(id: id, published: terms.published, dailyPages: terms.dailyPages,
-                             vector: vectorizer.vector(terms), authorVector: vectorizer.authorVector(terms), terms: terms))
+    mutating func space() throws -> RankingSpace {
+        if let frozenSpace { return frozenSpace }
+        let space = try index.space(head)
+        frozenSpace = space
+        return space
     }
 
-    /// Adds every paper of the store.
-    mutating func loadAll(from store: FolioStore) throws {
-        try store.keyValues.scan(prefix: Keys.paperTermsPrefix) { key, value in
-            let id = Keys.component(after: Keys.paperTermsPrefix, in: key)
-            if position[id] == nil { add(id: id, terms: try PaperTerms(record: value)) }
+    /// The mean vector of the corpus sample: where "typical" lies.
+    mutating func mean() throws -> SparseVector {
+        if let cachedMean { return cachedMean }
+        let mean = try index.mean()
+        cachedMean = mean
+        return mean
+    }
+
+    /// The ids of the corpus sample, in its stable order (at most `size`).
+    func sample(size: Int) throws -> [String] {
+        var ids: [String] = []
+        try store.keyValues.scan(prefix: Keys.sampleIndex) { key, _ in
+            if let id = Keys.decodeSampleKey(key) { ids.append(id) }
+            return ids.count < size
+        }
+        return ids
+    }
+
+    /// Adds the given papers (those that exist), with their listing day and daily-page count.
+    mutating func load(_ ids: some Sequence<String>) throws {
+        for id in ids where position[id] == nil {
+            guard let terms = try store.terms(of: id) else { continue }
+            self.terms[id] = terms
+            let vector = try storedVector(of: id) ?? space().vector(of: terms)
+            add(Entry(id: id, published: terms.published, dailyPages: terms.dailyPages, vector: vector.vector, authorVector: vector.authorVector, meanProduct: vector.meanProduct))
+        }
+    }
+
+    /// The stored vectors of the given papers, without adding them (training reads the sample so);
+    /// a paper without a current vector gets one made now.
+    mutating func vectors(of ids: [String]) throws -> [SparseVector] {
+        try ids.compactMap { id in
+            if let entry = self[id] { return entry.vector }
+            if let stored = try storedVector(of: id) { return stored.vector }
+            guard let terms = try store.terms(of: id) else { return nil }
+            return try space().vector(of: terms).vector
+        }
+    }
+
+    /// Adds every paper, reading only the stored vectors: listing days and page counts are read too
+    /// only with `details` (the cold start ranks by them).
+    mutating func loadAll(details: Bool = false) throws {
+        if details {
+            try store.keyValues.scan(prefix: Keys.paperTermsPrefix) { key, value in
+                let id = Keys.component(after: Keys.paperTermsPrefix, in: key)
+                guard position[id] == nil else { return true }
+                let terms = try decoding { () throws(RecordCodec.Failure) in try PaperTerms(record: value) }
+                let vector = try storedVector(of: id) ?? space().vector(of: terms)
+                add(Entry(id: id, published: terms.published, dailyPages: terms.dailyPages, vector: vector.vector, authorVector: vector.authorVector, meanProduct: vector.meanProduct))
+                return true
+            }
+            return
+        }
+        var stale: [String] = []
+        try store.keyValues.scan(prefix: Keys.paperVectors) { key, value in
+            let id = Keys.component(after: Keys.paperVectors, in: key)
+            guard position[id] == nil else { return true }
+            let vector = try decoding { () throws(RecordCodec.Failure) in try PaperVector(record: value) }
+            if vector.generation == head.generation {
+                add(Entry(id: id, published: Day(daysSinceEpoch: 0), dailyPages: 0, vector: vector.vector, authorVector: vector.authorVector, meanProduct: vector.meanProduct))
+            } else {
+                stale.append(id)
+            }
             return true
         }
-    }
-
-    /// Adds the given papers (those that exist).
-    mutating func load(_ ids: some Sequence<String>, from store: FolioStore) throws {
-        for id in ids where position[id] == nil {
-            if let terms = try store.terms(of: id) { add(id: id, terms: terms) }
+        try load(stale)
+        // Papers with no vector record at all (ingested by an older Folio, or restored from a backup).
+        if entries.count < (try store.counts().papers) {
+            try store.keyValues.scan(prefix: Keys.paperTermsPrefix) { key, _ in
+                let id = Keys.component(after: Keys.paperTermsPrefix, in: key)
+                if position[id] == nil { try load([id]) }
+                return true
+            }
         }
     }
 
-    /// The paper's vector with every known word kept, to match free-text interests.
-    func textVector(of entry: Entry) -> SparseVector {
-        vectorizer.vector(entry.terms, prune: false)
+
+    /// Maps every paper once without keeping it: `current` gets each stored record of the current
+    /// generation as it lies in the store (on several threads at once, over disjoint key ranges, so it
+    /// must only read shared state); `stale` gets every other paper as an entry made now. Results come
+    /// in key order, then the stale papers', whatever the threads did: the same store gives the same list.
+    /// - Parameter partitions: how many key ranges to scan at once (default: ``KeyRanges/partitions(forPapers:)``).
+    mutating func mapStoredVectors<T: Sendable>(
+        partitions: Int? = nil, _ current: @escaping @Sendable (String, [UInt8]) throws -> T?, stale: (Entry) throws -> T?
+    ) throws -> [(id: String, value: T)] {
+        let bounds = try partitionBounds(partitions ?? KeyRanges.partitions(forPapers: head.documentCount))
+        let parts = ScanResults<T>(count: bounds.count - 1)
+        let store = store
+        let generation = UInt64(head.generation)
+        DispatchQueue.concurrentPerform(iterations: bounds.count - 1) { part in
+            do {
+                var results: [(id: String, value: T)] = []
+                var others: [String] = []
+                var visited = 0
+                try store.keyValues.scan(prefix: Keys.paperVectors, from: bounds[part], reverse: false) { key, value in
+                    if let end = bounds[part + 1], !key.lexicographicallyPrecedes(end) { return false }
+                    let id = Keys.component(after: Keys.paperVectors, in: key)
+                    visited += 1
+                    // The generation is the varint after the version byte.
+                    var reader = BinaryReader(value, offset: 1)
+                    if (try? reader.varint()) == generation {
+                        if let mapped = try current(id, value) { results.append((id, mapped)) }
+                    } else {
+                        others.append(id)
+                    }
+                    return true
+                }
+                parts.store(part, results: results, others: others, visited: visited)
+            } catch {
+                parts.fail(part, error)
+            }
+        }
+        var results = try parts.results()
+        var others = parts.others
+        // Papers with no vector record at all (ingested by an older Folio, restored from a backup).
+        if parts.visited < (try store.counts().papers) {
+            try store.keyValues.scan(prefix: Keys.paperTermsPrefix) { key, _ in
+                let id = Keys.component(after: Keys.paperTermsPrefix, in: key)
+                if !(try store.keyValues.contains(Keys.paperVector(id))) { others.append(id) }
+                return true
+            }
+        }
+        for id in others {
+            try load([id])
+            if let entry = self[id], let mapped = try stale(entry) { results.append((id, mapped)) }
+        }
+        return results
     }
 
-    /// A free text (a search query, an interest) analysed and weighted like a paper.
-    func vector(text: String, analyzer: TextAnalyzer, store: FolioStore) throws -> SparseVector {
+    private func partitionBounds(_ partitions: Int) throws -> [[UInt8]?] {
+        try KeyRanges.split(store: store, into: partitions, key: Keys.paperVector)
+    }
+
+    private func storedVector(of id: String) throws -> PaperVector? {
+        guard let bytes = try store.keyValues.value(for: Keys.paperVector(id)) else { return nil }
+        let vector = try decoding { () throws(RecordCodec.Failure) in try PaperVector(record: bytes) }
+        return vector.generation == head.generation ? vector : nil
+    }
+
+    private mutating func add(_ entry: Entry) {
+        position[entry.id] = entries.count
+        entries.append(entry)
+    }
+
+    /// The paper's vector with every known word kept, to match free-text interests (in term space, not the ranking space's features).
+    mutating func textVector(of entry: Entry) throws -> SparseVector {
+        let terms: PaperTerms
+        if let known = self.terms[entry.id] {
+            terms = known
+        } else {
+            guard let stored = try store.terms(of: entry.id) else { return .empty }
+            terms = stored
+        }
+        return try space().vectorizer.vector(terms, prune: false)
+    }
+
+    /// A free text (a search query, an interest) analysed and weighted like a paper, every word kept (term space).
+    mutating func vector(text: String, analyzer: TextAnalyzer) throws -> SparseVector {
         let ids = try analyzer.terms(text).compactMap { try store.termEntry($0)?.id }
-        return vectorizer.vector(text: ids)
+        return try space().vectorizer.vector(text: ids)
     }
 
-    /// A feature's name: a term, or two terms for a pair.
-    func name(of key: UInt64) -> String {
-        SparseVector.terms(of: key).map(vocabulary.name).joined(separator: " ")
+    /// A feature's name: a term, or two terms for a pair. Needs ``prepareNames()`` first.
+    func name(of feature: UInt64) -> String {
+        guard let featureKeys, feature < UInt64(featureKeys.count) else { return "#\(feature)" }
+        return termNames(SparseVector.terms(of: featureKeys[Int(feature)]))
+    }
+
+    private var featureKeys: [UInt64]?
+
+    /// Reads the feature keys so that ``name(of:)`` can name features.
+    mutating func prepareNames() throws {
+        if featureKeys == nil { featureKeys = try index.featureKeys() }
+    }
+
+    private func termNames(_ ids: [UInt32]) -> String {
+        ids.map { (try? store.termName($0)) ?? nil ?? "#\($0)" }.joined(separator: " ")
+    }
+
+    private func decoding<T>(_ body: () throws(RecordCodec.Failure) -> T) throws(FolioError) -> T {
+        do {
+            return try body()
+        } catch {
+            throw FolioError(.damagedRecord, "\(error) in the store at \(store.path); run `folio doctor --rebuild`")
+        }
+    }
+}
+
+/// What each key range of a partitioned scan produced, by range.
+private final class ScanResults<T: Sendable>: Sendable {
+    private struct State {
+        var parts: [[(id: String, value: T)]]
+        var others: [[String]]
+        var visited = 0
+        var error: (any Error)?
+    }
+
+    private let state: Mutex<State>
+
+    init(count: Int) {
+        state = Mutex(State(parts: Array(repeating: [], count: count), others: Array(repeating: [], count: count)))
+    }
+
+    func store(_ part: Int, results: [(id: String, value: T)], others: [String], visited: Int) {
+        state.withLock { state in
+            state.parts[part] = results
+            state.others[part] = others
+            state.visited += visited
+        }
+    }
+
+    /// Stored records seen, of any generation.
+    var visited: Int { state.withLock { $0.visited } }
+
+    func fail(_ part: Int, _ error: any Error) {
+        state.withLock { state in state.error = state.error ?? error }
+    }
+
+    func results() throws -> [(id: String, value: T)] {
+        try state.withLock { state in
+            if let error = state.error { throw error }
+            return state.parts.flatMap { $0 }
+        }
+    }
+
+    var others: [String] { state.withLock { $0.others.flatMap { $0 } } }
+}
+
+/// Cuts a per-paper key range (`F·<id>`, `T·<id>`) into parts of about equal size, so that several
+/// threads can each scan one: the cuts are quantiles of ids from the corpus sample, which the sample's
+/// hash order spreads evenly over the id space.
+enum KeyRanges {
+    /// At most this many ranges at once (one per core).
+    static let maximumPartitions = 4
+    /// Below this many papers, one thread scans: starting threads would cost more than it saves.
+    static let minimumPapersToPartition = 2000
+
+    static func partitions(forPapers papers: Int) -> Int {
+        papers >= minimumPapersToPartition ? min(maximumPartitions, ProcessInfo.processInfo.activeProcessorCount) : 1
+    }
+
+    /// Start keys of the ranges, `nil` standing for the start and the end of the whole prefix.
+    static func split(store: FolioStore, into partitions: Int, key: (String) -> [UInt8]) throws -> [[UInt8]?] {
+        guard partitions > 1 else { return [nil, nil] }
+        var ids: [String] = []
+        try store.keyValues.scan(prefix: Keys.sampleIndex) { sampleKey, _ in
+            if let id = Keys.decodeSampleKey(sampleKey) { ids.append(id) }
+            return ids.count < 64 * partitions
+        }
+        guard ids.count >= partitions else { return [nil, nil] }
+        ids.sort()
+        return [nil] + (1 ..< partitions).map { key(ids[$0 * ids.count / partitions]) } + [nil]
     }
 }

@@ -4,7 +4,7 @@
 /// This is the learner arxiv-sanity-lite uses (scikit-learn's `LinearSVC`), written out so that
 /// costs can carry per-example strength (star over like, recent over old) and the result is
 /// deterministic for the same examples.
-struct LinearSVM: Sendable {
+struct LinearSVM: Sendable, Equatable {
     struct Example {
         var features: SparseVector
         /// +1 or −1.
@@ -14,20 +14,32 @@ struct LinearSVM: Sendable {
     }
 
     /// Weight of each feature; features never seen in training weigh zero.
-    let weights: [UInt64: Float]
+    let weights: SparseVector
     let bias: Float
+    private let table: WeightTable
+
+    init(weights: SparseVector, bias: Float) {
+        self.weights = weights
+        self.bias = bias
+        table = WeightTable(weights)
+    }
+
+    static func == (a: LinearSVM, b: LinearSVM) -> Bool { a.weights == b.weights && a.bias == b.bias }
 
     func score(_ vector: SparseVector) -> Float {
-        var sum = bias
-        for (key, value) in zip(vector.keys, vector.values) {
-            if let weight = weights[key] { sum += weight * value }
-        }
-        return sum
+        bias + table.dot(vector)
+    }
+
+    func weight(of key: UInt64) -> Float {
+        table.weight(of: key)
     }
 
     /// Trains on `examples` for `epochs` passes, visiting examples in an order drawn from `seed`.
     static func train(_ examples: [Example], epochs: Int, seed: UInt64) -> LinearSVM {
-        // Dense indices for the features that occur, so the inner loop does no hashing.
+        // Dense indices for the features that occur, so the inner loop does no hashing; features that
+        // are already small indices (a ranking space's) are mapped through an array.
+        let largest = examples.lazy.compactMap(\.features.keys.last).max() ?? 0
+        var slot = largest < WeightTable.denseLimit ? [Int32](repeating: -1, count: Int(largest) + 1) : []
         var indexOf: [UInt64: Int32] = [:]
         var keys: [UInt64] = []
         var rows: [(indices: [Int32], values: [Float])] = []
@@ -36,11 +48,12 @@ struct LinearSVM: Sendable {
             var indices: [Int32] = []
             indices.reserveCapacity(example.features.count)
             for key in example.features.keys {
-                if let index = indexOf[key] {
-                    indices.append(index)
+                let known = slot.isEmpty ? indexOf[key] : slot[Int(key)] >= 0 ? slot[Int(key)] : nil
+                if let known {
+                    indices.append(known)
                 } else {
                     let index = Int32(keys.count)
-                    indexOf[key] = index
+                    if slot.isEmpty { indexOf[key] = index } else { slot[Int(key)] = index }
                     keys.append(key)
                     indices.append(index)
                 }
@@ -75,10 +88,11 @@ struct LinearSVM: Sendable {
             }
             if largestStep < 1e-5 { break }
         }
-        var weights: [UInt64: Float] = [:]
-        weights.reserveCapacity(keys.count)
-        for (index, key) in keys.enumerated() where w[index] != 0 { weights[key] = w[index] }
-        return LinearSVM(weights: weights, bias: b)
+        // In key order: through the slot array when there is one (already ordered), else by sorting.
+        let kept = slot.isEmpty
+            ? keys.indices.filter { w[$0] != 0 }.sorted { keys[$0] < keys[$1] }
+            : slot.lazy.filter { $0 >= 0 && w[Int($0)] != 0 }.map(Int.init)
+        return LinearSVM(weights: SparseVector(sortedKeys: kept.map { keys[$0] }, values: kept.map { w[$0] }), bias: b)
     }
 }
 

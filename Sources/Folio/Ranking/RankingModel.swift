@@ -28,6 +28,10 @@ public struct RankingModel: Sendable, Codable, Equatable {
         public var bigrams: Bool
         /// Whether author tokens are features too.
         public var authors: Bool
+        /// The statistics that weight features are frozen in a ranking space, made anew (and every paper
+        /// re-weighted) once the corpus has grown by this fraction since: weights stay consistent across
+        /// papers, and the cost of keeping them so is amortised over the papers added.
+        public var refreshGrowth: Double
     }
 
     /// How much each action says about the user's taste.
@@ -62,8 +66,23 @@ public struct RankingModel: Sendable, Codable, Equatable {
         public var authorWeight: Double
         /// Weight of the summed similarity to the `neighbors` most similar liked papers.
         public var neighborWeight: Double
+        /// Weight of the linear SVM over the papers' sentence embeddings (all-MiniLM-L6-v2, stored under
+        /// `N·`); counted only when the store has embeddings.
+        public var embeddingWeight: Double
+        /// The embedding SVM's misclassification cost C.
+        public var embeddingRegularization: Double
+        /// Weight of the cosine between a paper's embedding and the centroid of the liked papers'
+        /// embeddings, both relative to the corpus sample's mean embedding.
+        public var embeddingCentroidWeight: Double
+        /// `similar`: the share of embedding cosine in the similarity, the rest being TF-IDF cosine
+        /// (0: TF-IDF alone; used only when both papers have embeddings).
+        public var similarEmbeddingShare: Double
         /// How many of the most similar liked papers the neighbour score sums.
         public var neighbors: Int
+        /// A trained taste is kept in the store and used again until the user's log or the ranking space
+        /// changes, or it is this many days old (feedback fades with `halfLifeDays`, so a week moves
+        /// weights by about 1% at the default half-life).
+        public var retrainAfterDays: Int
     }
 
     /// How the daily queue is made.
@@ -147,11 +166,15 @@ public struct RankingModel: Sendable, Codable, Equatable {
             (features.titleWeight > 0, "features.titleWeight must be positive"),
             (features.minimumDocumentFrequency >= 1, "features.minimumDocumentFrequency must be at least 1"),
             (features.maximumDocumentFraction > 0 && features.maximumDocumentFraction <= 1, "features.maximumDocumentFraction must be in (0, 1]"),
+            (features.refreshGrowth > 0, "features.refreshGrowth must be positive"),
             (feedback.halfLifeDays > 0, "feedback.halfLifeDays must be positive"),
+            (learner.retrainAfterDays >= 1, "learner.retrainAfterDays must be at least 1"),
             (learner.regularization > 0, "learner.regularization must be positive"),
             (learner.epochs >= 1, "learner.epochs must be at least 1"),
             (learner.unlabeledWeight >= 0, "learner.unlabeledWeight must not be negative"),
             (learner.neighbors >= 1, "learner.neighbors must be at least 1"),
+            (learner.embeddingRegularization > 0, "learner.embeddingRegularization must be positive"),
+            (learner.similarEmbeddingShare >= 0 && learner.similarEmbeddingShare <= 1, "learner.similarEmbeddingShare must be in [0, 1]"),
             (queue.defaultLimit >= 1, "queue.defaultLimit must be at least 1"),
             (queue.windowDays >= 1, "queue.windowDays must be at least 1"),
             (queue.recencyHalfLifeDays > 0, "queue.recencyHalfLifeDays must be positive"),

@@ -15,66 +15,173 @@ struct Recommender {
     struct Taste {
         var feedback: UserFeedback
         var model: TasteModel
-        var labeledTitles: [String: String]
     }
 
     // MARK: Taste
 
-    /// Replays the user's log up to `now` and trains their taste model over `corpus`.
+    /// The user's taste at `now` over `corpus`: the stored one when it was trained from the same
+    /// feedback, space and settings (and is recent enough), otherwise trained from the log and stored.
     func taste(of user: String, now: Date, corpus: inout Corpus) throws -> Taste {
-        let feedback = UserFeedback(events: try store.events(of: user), now: now)
+        let events = try store.events(of: user)
+        let feedback = UserFeedback(events: events, now: now)
         let strengths = feedback.strengths(model: model, now: now)
-        try corpus.load(strengths.keys.sorted(), from: store)
-        let labeled: [LabeledPaper] = strengths.keys.sorted().compactMap { id in
+        let labeledIDs = strengths.keys.sorted()
+        try corpus.load(labeledIDs)
+        let labeled: [LabeledPaper] = labeledIDs.compactMap { id in
             corpus[id].map { LabeledPaper(id: id, vector: $0.vector, authorVector: $0.authorVector, strength: strengths[id]!) }
         }
-        var titles: [String: String] = [:]
+        // Embeddings are read only when the model gives them weight: a store without them, or a model
+        // that ignores them, trains and ranks exactly as TF-IDF alone.
+        let labeledEmbeddings = usesEmbeddings ? try embeddings(of: labeledIDs) : [:]
+        let source = StoredTaste.Source(generation: corpus.head.generation, model: StoredTaste.Source.model(model),
+                                        feedback: StoredTaste.Source.feedback(events, now: now), trainedOn: Day(now), embedded: labeledEmbeddings.count)
+        if let stored = try storedTaste(of: user), stored.source.serves(source, retrainAfterDays: model.learner.retrainAfterDays) {
+            return Taste(feedback: feedback, model: TasteModel(parts: stored.parts, labeled: labeled, learner: model.learner,
+                                                               interestWeight: model.feedback.interestWeight))
+        }
+        let mean = try corpus.mean()
         var interests: [(text: String, vector: SparseVector)] = []
         for interest in feedback.interests {
-            let vector = try corpus.vector(text: interest, analyzer: analyzer, store: store)
+            let vector = try corpus.vector(text: interest, analyzer: analyzer)
             guard !vector.isEmpty else { continue }
             interests.append((interest, vector))
         }
-        for paper in labeled where titles[paper.id] == nil {
-            titles[paper.id] = try store.paper(paper.id)?.title
+        let trained: TasteModel
+        if labeled.isEmpty {
+            trained = TasteModel(svm: nil, labeled: [], learner: model.learner, mean: mean, interests: interests, interestWeight: model.feedback.interestWeight)
+        } else {
+            // Papers of the corpus sample the user never reacted to stand in as weak negatives.
+            let reacted = feedback.reactedPapers
+            let sample = try corpus.sample(size: model.learner.maximumUnlabeled).filter { !reacted.contains($0) }
+            var embedding: EmbeddingTaste?
+            if !labeledEmbeddings.isEmpty {
+                let sampleEmbeddings = try embeddings(of: sample)
+                embedding = EmbeddingTaste.train(labeled: labeled.compactMap { paper in labeledEmbeddings[paper.id].map { ($0, paper.strength) } },
+                                                 unlabeled: sample.compactMap { sampleEmbeddings[$0] }, learner: model.learner,
+                                                 seed: SplitMix64.hash(user) ^ 0x454D_4245_4444_494E)
+            }
+            trained = TasteModel.train(labeled: labeled, unlabeled: try corpus.vectors(of: sample), mean: mean, learner: model.learner,
+                                       interests: interests, interestWeight: model.feedback.interestWeight, embedding: embedding,
+                                       seed: SplitMix64.hash(user))
         }
-        // Papers of the corpus sample the user never reacted to stand in as weak negatives.
-        let reacted = feedback.reactedPapers
-        let seed = SplitMix64.hash(user)
-        let unlabeled = corpus.sample.filter { !reacted.contains($0) }.compactMap { corpus[$0] }
-        let trained = labeled.isEmpty
-            ? TasteModel(svm: nil, labeled: [], learner: model.learner, mean: corpus.mean, interests: interests, interestWeight: model.feedback.interestWeight)
-            : TasteModel.train(labeled: labeled, unlabeled: unlabeled.map(\.vector), mean: corpus.mean, learner: model.learner,
-                               interests: interests, interestWeight: model.feedback.interestWeight, seed: seed)
-        return Taste(feedback: feedback, model: trained, labeledTitles: titles)
+        // A cache, remade from the log when lost: not worth a synced write.
+        var batch = KeyValueBatch()
+        batch.put(StoredTaste(source: source, parts: trained.parts).encoded(), for: Keys.taste(of: user))
+        try store.keyValues.write(batch, durable: false)
+        return Taste(feedback: feedback, model: trained)
+    }
+
+    /// Whether the model gives the embedding part of a taste any weight.
+    private var usesEmbeddings: Bool {
+        model.learner.embeddingWeight != 0 || model.learner.embeddingCentroidWeight != 0
+    }
+
+    /// The stored embeddings of the given papers (those that have one).
+    func embeddings(of ids: [String]) throws -> [String: [Float]] {
+        var found: [String: [Float]] = [:]
+        for id in ids {
+            if let vector = try embedding(of: id) { found[id] = vector }
+        }
+        return found
+    }
+
+    func embedding(of id: String) throws -> [Float]? {
+        guard let bytes = try store.keyValues.value(for: Keys.paperEmbedding(id)) else { return nil }
+        return try PaperEmbedding.decode(bytes)
+    }
+
+    /// Every stored embedding's scores under `taste`, by paper id: one pass over `N·`, each record read in place.
+    private func storedEmbeddingScores(_ taste: TasteModel) throws -> [String: (svm: Float, centroid: Float)] {
+        var scores: [String: (svm: Float, centroid: Float)] = [:]
+        try store.keyValues.scan(prefix: Keys.paperEmbeddings) { key, value in
+            if let scored = try taste.embeddingScores(record: value) { scores[Keys.component(after: Keys.paperEmbeddings, in: key)] = scored }
+            return true
+        }
+        return scores
+    }
+
+    private func storedTaste(of user: String) throws -> StoredTaste? {
+        guard let bytes = try store.keyValues.value(for: Keys.taste(of: user)) else { return nil }
+        // An unreadable cache is only retrained, never an error.
+        return try? StoredTaste(record: bytes)
     }
 
     // MARK: Recommend
 
     /// The whole catalogue ranked by taste alone, without what the user already reacted to.
     func recommend(user: String, now: Date, limit: Int) throws -> [RankedPaper] {
-        var corpus = try Corpus(store: store, features: model.features, sampleSize: model.learner.maximumUnlabeled)
-        try corpus.loadAll(from: store)
+        var corpus = try Corpus(store: store, model: model)
         let taste = try taste(of: user, now: now, corpus: &corpus)
         let reacted = taste.feedback.reactedPapers
-        let candidates = corpus.entries.filter { !reacted.contains($0.id) }
+        var ids: [String] = []
         let scores: [Double]
         if taste.model.isEmpty {
             // Cold start: the most listed, then the newest.
+            try corpus.loadAll(details: true)
+            let candidates = corpus.entries.filter { !reacted.contains($0.id) }
             let scoring = QueueScoring(settings: model.queue)
             let today = Day(now)
+            ids = candidates.map(\.id)
             scores = candidates.map { scoring.popularity(dailyPages: $0.dailyPages) + 0.5 * scoring.recency(published: $0.published, on: today) }
+        } else if taste.model.interests.isEmpty, taste.model.learner.neighborWeight == 0 {
+            // Every stored vector is scored where it lies, in one pass (over key ranges on all cores):
+            // the cost is one lookup per feature.
+            let model = taste.model
+            let generation = corpus.head.generation
+            let scored = try corpus.mapStoredVectors { id, record in
+                reacted.contains(id) ? nil : try model.components(record: record, generation: generation)
+            } stale: { entry in
+                reacted.contains(entry.id) ? nil : model.components(entry.vector, entry.authorVector, meanProduct: entry.meanProduct)
+            }
+            ids = scored.map(\.id)
+            var components = scored.map(\.value)
+            if model.usesEmbeddings {
+                // A second pass, over the embeddings, joined by id.
+                let embedded = try storedEmbeddingScores(model)
+                for index in components.indices { components[index].setEmbedding(embedded[ids[index]]) }
+            }
+            scores = model.combine(components).map(Double.init)
         } else {
-            scores = taste.model.scores(candidates.map(\.vector), authorVectors: candidates.map(\.authorVector),
-                                        textVectors: taste.model.interests.isEmpty ? nil : candidates.map(corpus.textVector)).map(Double.init)
+            try corpus.loadAll()
+            let candidates = corpus.entries.filter { !reacted.contains($0.id) }
+            let textVectors = taste.model.interests.isEmpty ? nil : try candidates.map { try corpus.textVector(of: $0) }
+            ids = candidates.map(\.id)
+            let embeddings = taste.model.usesEmbeddings ? try candidates.map { try embedding(of: $0.id) } : nil
+            scores = taste.model.scores(candidates.map(\.vector), authorVectors: candidates.map(\.authorVector), textVectors: textVectors,
+                                        meanProducts: candidates.map(\.meanProduct), embeddings: embeddings).map(Double.init)
         }
-        let order = candidates.indices.sorted { (scores[$0], candidates[$1].id) > (scores[$1], candidates[$0].id) }
-        return try order.prefix(limit).map { index in
-            let entry = candidates[index]
+        let best = Self.top(limit, of: ids.indices, by: { scores[$0] }, tieBreak: { ids[$0] < ids[$1] })
+        try corpus.load(best.map { ids[$0] })
+        try corpus.prepareNames()
+        return try best.compactMap { index in
+            guard let entry = corpus[ids[index]] else { return nil }
             let paper = try store.paper(entry.id)
             return RankedPaper(id: entry.id, title: paper?.title ?? "", score: scores[index],
-                               reasons: reasons(for: entry, paper: paper, taste: taste, corpus: corpus, day: nil))
+                               reasons: try reasons(for: entry, paper: paper, taste: taste, corpus: &corpus, day: nil))
         }
+    }
+
+    /// The `count` best items by `score`, best first; equal scores in `tieBreak` order. Keeps a small
+    /// sorted list instead of sorting the whole catalogue.
+    static func top(_ count: Int, of items: Range<Int>, by score: (Int) -> Double, tieBreak: (Int, Int) -> Bool) -> [Int] {
+        guard count > 0 else { return [] }
+        func before(_ a: Int, _ b: Int) -> Bool {
+            let (x, y) = (score(a), score(b))
+            return x != y ? x > y : tieBreak(a, b)
+        }
+        var kept: [Int] = []
+        kept.reserveCapacity(count + 1)
+        for item in items {
+            if kept.count == count, let last = kept.last, !before(item, last) { continue }
+            var low = 0, high = kept.count
+            while low < high {
+                let middle = (low + high) / 2
+                if before(kept[middle], item) { low = middle + 1 } else { high = middle }
+            }
+            kept.insert(item, at: low)
+            if kept.count > count { kept.removeLast() }
+        }
+        return kept
     }
 
     // MARK: Daily queue
@@ -114,9 +221,9 @@ struct Recommender {
     func makeQueue(user: String, day: Day, now: Date, limit: Int, windowDays: Int? = nil) throws -> DailyQueue {
         var settings = model.queue
         if let windowDays { settings.windowDays = max(settings.windowDays, windowDays) }
-        // Only the sample, the user's labelled papers and the day's candidates are read: the cost
-        // grows with them, not with the corpus.
-        var corpus = try Corpus(store: store, features: model.features, sampleSize: model.learner.maximumUnlabeled)
+        // Only the user's labelled papers and the day's candidates are read (and the corpus sample when
+        // the taste must be trained again): the cost grows with them, not with the corpus.
+        var corpus = try Corpus(store: store, model: model)
         let taste = try taste(of: user, now: now, corpus: &corpus)
         // Starred papers due today take their places first, within the budget, the rest wait.
         let due = try store.schedule(of: user).due(on: day, fsrs: fsrs)
@@ -129,14 +236,16 @@ struct Recommender {
         let reacted = taste.feedback.reactedPapers
         // Candidates: listed within the window (a paper listed again counts from its latest listing).
         let listed = try store.listings(from: first, through: day)
-        try corpus.load(listed.keys.sorted(), from: store)
+        try corpus.load(listed.keys.sorted())
         let candidates = listed.keys.sorted().compactMap { id -> Corpus.Entry? in
             guard !reacted.contains(id), shown[id, default: 0] < settings.maximumShowsWithoutReaction, var entry = corpus[id] else { return nil }
             entry.published = listed[id]!
             return entry
         }
-        let tastes = taste.model.scores(candidates.map(\.vector), authorVectors: candidates.map(\.authorVector),
-                                        textVectors: taste.model.interests.isEmpty ? nil : candidates.map(corpus.textVector))
+        let textVectors = taste.model.interests.isEmpty ? nil : try candidates.map { try corpus.textVector(of: $0) }
+        let embeddings = taste.model.usesEmbeddings ? try candidates.map { try embedding(of: $0.id) } : nil
+        let tastes = taste.model.scores(candidates.map(\.vector), authorVectors: candidates.map(\.authorVector), textVectors: textVectors,
+                                        meanProducts: candidates.map(\.meanProduct), embeddings: embeddings)
         let scoring = QueueScoring(settings: settings)
         let scores = candidates.indices.map { index in
             scoring.score(taste: Double(tastes[index]), published: candidates[index].published, dailyPages: candidates[index].dailyPages, on: day)
@@ -146,11 +255,12 @@ struct Recommender {
             similarity: { Double(candidates[$0].vector.dot(candidates[$1].vector)) },
             tieBreak: { candidates[$0].id < candidates[$1].id }
         )
+        try corpus.prepareNames()
         let items = try picked.map { index in
             let entry = candidates[index]
             let paper = try store.paper(entry.id)
             return QueueItem(id: entry.id, title: paper?.title ?? "", kind: .new, score: (scores[index] * 1000).rounded() / 1000,
-                             reasons: reasons(for: entry, paper: paper, taste: taste, corpus: corpus, day: day))
+                             reasons: try reasons(for: entry, paper: paper, taste: taste, corpus: &corpus, day: day))
         }
         return DailyQueue(date: day, user: user, items: Self.interleave(items, resurfacing, at: model.resurfacing.positions),
                           overdue: due.count - resurfacing.count)
@@ -194,30 +304,62 @@ struct Recommender {
     // MARK: Similar
 
     /// The papers closest to `id` by content, without those the user rejected.
+    ///
+    /// The similarity is the TF-IDF cosine; when both papers have sentence embeddings, it is mixed with
+    /// their cosine: `(1 − s)·tfidf + s·embedding`, `s` being `learner.similarEmbeddingShare`.
     func similar(to id: String, user: String, now: Date, limit: Int) throws -> [RankedPaper] {
-        var corpus = try Corpus(store: store, features: model.features, sampleSize: model.learner.maximumUnlabeled)
-        try corpus.loadAll(from: store)
+        var corpus = try Corpus(store: store, model: model)
+        try corpus.load([id])
         guard let target = corpus[id] else { return [] }
         let rejected = UserFeedback(events: try store.events(of: user), now: now).rejectedPapers
-        let scored = corpus.entries
-            .filter { $0.id != id && !rejected.contains($0.id) }
-            .map { ($0, target.vector.dot($0.vector)) }
-            .filter { $0.1 > 0 }
-            .sorted { ($0.1, $1.0.id) > ($1.1, $0.0.id) }
-            .prefix(limit)
+        let share = Float(model.learner.similarEmbeddingShare)
+        // The embedding cosines first (one pass over `N·`), then the TF-IDF pass mixes them in by id.
+        var meaning: [String: Float] = [:]
+        if share > 0, let targetEmbedding = try embedding(of: id) {
+            try store.keyValues.scan(prefix: Keys.paperEmbeddings) { key, value in
+                meaning[Keys.component(after: Keys.paperEmbeddings, in: key)] = try PaperEmbedding.dot(record: value, targetEmbedding)
+                return true
+            }
+        }
+        let embedded = meaning
+        let mixed = { @Sendable (other: String, similarity: Float) -> Float in
+            guard let cosine = embedded[other] else { return similarity }
+            return (1 - share) * similarity + share * cosine
+        }
+        // One pass over the stored vectors, each read in place against the target's weights.
+        let weights = WeightTable(target.vector)
+        let generation = corpus.head.generation
+        let similar = try corpus.mapStoredVectors { other, record -> Float? in
+            var similarity: Float = 0
+            let stored = try PaperVector.visit(record) { _, _ in } feature: { key, value in similarity += weights.weight(of: key) * value }
+            guard stored.generation == generation, other != id, !rejected.contains(other) else { return nil }
+            let score = embedded.isEmpty ? similarity : mixed(other, similarity)
+            return score > 0 ? score : nil
+        } stale: { entry in
+            let similarity = embedded.isEmpty ? target.vector.dot(entry.vector) : mixed(entry.id, target.vector.dot(entry.vector))
+            return entry.id != id && similarity > 0 && !rejected.contains(entry.id) ? similarity : nil
+        }
+        let ids = similar.map(\.id)
+        let similarities = similar.map(\.value)
+        let best = Self.top(limit, of: ids.indices, by: { Double(similarities[$0]) }, tieBreak: { ids[$0] < ids[$1] })
+        try corpus.load(best.map { ids[$0] })
+        try corpus.prepareNames()
+        let scored = best.compactMap { index in corpus[ids[index]].map { ($0, similarities[index]) } }
         let targetPaper = try store.paper(id)
         return try scored.map { entry, similarity in
             let paper = try store.paper(entry.id)
             let forms = surfaceForms(paper, targetPaper)
             let shared = entry.vector.sharedFeatures(with: target.vector).prefix(4).map { display(corpus.name(of: $0.key), forms) }
-            return RankedPaper(id: entry.id, title: paper?.title ?? "", score: Double(similarity),
-                               reasons: ["similarity \(Int((similarity * 100).rounded()))%", "shares: " + shared.joined(separator: ", ")])
+            var reasons = ["similarity \(Int((similarity * 100).rounded()))%"]
+            if let cosine = embedded[entry.id] { reasons.append("meaning \(Int((cosine * 100).rounded()))% alike") }
+            if !shared.isEmpty || embedded.isEmpty { reasons.append("shares: " + shared.joined(separator: ", ")) }
+            return RankedPaper(id: entry.id, title: paper?.title ?? "", score: Double(similarity), reasons: reasons)
         }
     }
 
     // MARK: Reasons
 
-    private func reasons(for entry: Corpus.Entry, paper: Paper?, taste: Taste, corpus: Corpus, day: Day?) -> [String] {
+    private func reasons(for entry: Corpus.Entry, paper: Paper?, taste: Taste, corpus: inout Corpus, day: Day?) throws -> [String] {
         var reasons: [String] = []
         let forms = surfaceForms(paper)
         let features = taste.model.strongestFeatures(of: entry.vector, limit: 4)
@@ -225,11 +367,11 @@ struct Recommender {
             reasons.append("matches your interests: " + features.map { display(corpus.name(of: $0.key), forms) }.joined(separator: ", "))
         }
         if let nearest = taste.model.neighborScore(entry.vector).nearest, nearest.similarity >= Self.nearestPaperThreshold,
-           let title = taste.labeledTitles[nearest.id]
+           let title = try store.paper(nearest.id)?.title
         {
             reasons.append("close to a paper you \(verb(for: nearest.id, taste.feedback)) “\(Self.shorten(title, 70))” (\(Int((nearest.similarity * 100).rounded()))% similar)")
         }
-        if !taste.model.interests.isEmpty, let best = taste.model.interestScore(corpus.textVector(of: entry)).best,
+        if !taste.model.interests.isEmpty, let best = taste.model.interestScore(try corpus.textVector(of: entry)).best,
            best.similarity >= Self.nearestPaperThreshold
         {
             reasons.append("matches your interest “\(best.text)”")

@@ -99,6 +99,14 @@ struct Vocabulary: Sendable {
         authorTerms = names.map(AuthorTokens.isAuthor)
     }
 
+    /// Statistics without names (a frozen ``RankingSpace``): names are looked up in the store when shown.
+    init(documentCount: Int, documentFrequencies: [Int32], authorTerms: [Bool]) {
+        self.documentCount = documentCount
+        self.documentFrequencies = documentFrequencies
+        names = []
+        self.authorTerms = authorTerms
+    }
+
     func name(of term: UInt32) -> String {
         Int(term) < names.count ? names[Int(term)] : "#\(term)"
     }
@@ -128,7 +136,7 @@ struct Vectorizer: Sendable {
         Float(log((1 + Double(vocabulary.documentCount)) / (1 + Double(documentFrequency))) + 1)
     }
 
-    private func keeps(frequency: Int) -> Bool {
+    func keeps(frequency: Int) -> Bool {
         frequency >= features.minimumDocumentFrequency
             && Double(frequency) <= features.maximumDocumentFraction * Double(max(vocabulary.documentCount, 1))
     }

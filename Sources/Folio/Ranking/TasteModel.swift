@@ -16,44 +16,62 @@ struct LabeledPaper: Sendable {
 /// - the similarity to the centroid of what they liked, both taken relative to the catalogue's mean
 ///   (so what every paper shares does not count);
 /// - shared authors with what they liked;
-/// - optionally, the summed similarity to the nearest liked papers.
+/// - optionally, the summed similarity to the nearest liked papers;
+/// - when the store has sentence embeddings, an SVM over them and the cosine to their liked centroid
+///   (``EmbeddingTaste``), standardised over the papers that have one.
 ///
 /// Pure: trained and used without a store, so tests drive it with known vectors.
 struct TasteModel: Sendable {
-    let svm: LinearSVM?
+    /// What a trained taste consists of: all a stored taste needs to be used again (the catalogue's
+    /// mean and the labelled papers' vectors are stored elsewhere, once).
+    struct Parts: Sendable, Equatable {
+        var svm: LinearSVM?
+        /// The liked and rejected papers with their strength.
+        var labeled: [(id: String, strength: Double)]
+        /// The centroid direction, as `sparse − scale · mean`.
+        var centroid: SparseVector
+        var centroidMeanScale: Float
+        /// |mean|², for the centred norm of a paper.
+        var meanNormSquared: Float
+        var authorProfile: SparseVector
+        var interests: [(text: String, vector: SparseVector)]
+        /// What was learned from sentence embeddings, when the store has them.
+        var embedding: EmbeddingTaste? = nil
+
+        static func == (a: Parts, b: Parts) -> Bool {
+            a.svm == b.svm && a.embedding == b.embedding && a.centroid == b.centroid && a.centroidMeanScale == b.centroidMeanScale && a.meanNormSquared == b.meanNormSquared && a.authorProfile == b.authorProfile
+                && a.labeled.elementsEqual(b.labeled) { $0.id == $1.id && $0.strength == $1.strength }
+                && a.interests.elementsEqual(b.interests) { $0.text == $1.text && $0.vector == $1.vector }
+        }
+    }
+
+    let parts: Parts
     let labeled: [LabeledPaper]
     let learner: RankingModel.Learner
-    /// The centroid direction, as `sparse − scale · mean`, and what it needs to score a paper.
-    private let centroid: SparseVector
-    private let centroidMeanScale: Float
-    private let mean: SparseVector
-    private let meanWeights: [UInt64: Float]
-    private let meanNormSquared: Float
-    private let authorProfile: SparseVector
-    /// Free-text interests, as vectors that keep every known word (however common), with their weight.
-    let interests: [(text: String, vector: SparseVector)]
     let interestWeight: Double
+    private let centroid: WeightTable
+    private let mean: WeightTable
+    private let meanNormSquared: Float
+    private let authorProfile: WeightTable
+
+    var svm: LinearSVM? { parts.svm }
+    /// Free-text interests, as vectors that keep every known word (however common), with their weight.
+    var interests: [(text: String, vector: SparseVector)] { parts.interests }
 
     /// Whether there is any feedback to go on.
-    var isEmpty: Bool { labeled.isEmpty && interests.isEmpty }
+    var isEmpty: Bool { parts.labeled.isEmpty && parts.interests.isEmpty }
 
     init(svm: LinearSVM?, labeled: [LabeledPaper], learner: RankingModel.Learner, mean: SparseVector = .empty,
-         interests: [(text: String, vector: SparseVector)] = [], interestWeight: Double = 1) {
-        self.svm = svm
-        self.labeled = labeled
-        self.learner = learner
-        self.interests = interests
-        self.interestWeight = interestWeight
-        self.mean = mean
-        meanWeights = Dictionary(uniqueKeysWithValues: zip(mean.keys, mean.values))
-        meanNormSquared = mean.dot(mean)
+         interests: [(text: String, vector: SparseVector)] = [], interestWeight: Double = 1, embedding: EmbeddingTaste? = nil) {
+        let meanNormSquared = mean.dot(mean)
+        let meanTable = WeightTable(mean)
         // c = Σ s·(q − μ)/|q − μ| / Σ|s|  =  Σ (s/n)·q / S  −  (Σ s/n / S)·μ
         var sum: [UInt64: Float] = [:]
         var scale: Float = 0
         var authors: [UInt64: Float] = [:]
         let total = Float(labeled.reduce(0) { $0 + abs($1.strength) })
         for paper in labeled where !paper.vector.isEmpty && total > 0 {
-            let norm = max(1e-6, (1 - 2 * paper.vector.dot(mean) + meanNormSquared).squareRoot())
+            let norm = max(1e-6, (1 - 2 * meanTable.dot(paper.vector) + meanNormSquared).squareRoot())
             let weight = Float(paper.strength) / norm / total
             for (key, value) in zip(paper.vector.keys, paper.vector.values) { sum[key, default: 0] += weight * value }
             scale += weight
@@ -61,18 +79,52 @@ struct TasteModel: Sendable {
         for paper in labeled {
             for (key, value) in zip(paper.authorVector.keys, paper.authorVector.values) { authors[key, default: 0] += Float(paper.strength) * value }
         }
-        centroid = SparseVector(sum)
-        centroidMeanScale = scale
-        authorProfile = SparseVector(authors)
+        let parts = Parts(svm: svm, labeled: labeled.map { ($0.id, $0.strength) }, centroid: SparseVector(sum), centroidMeanScale: scale,
+                          meanNormSquared: meanNormSquared, authorProfile: SparseVector(authors), interests: interests, embedding: embedding)
+        self.init(parts: parts, labeled: labeled, learner: learner, mean: mean, interestWeight: interestWeight)
+    }
+
+    /// A taste from its stored parts.
+    /// - Parameters:
+    ///   - labeled: the labelled papers with their vectors (for the nearest-paper reason and the neighbour score).
+    ///   - mean: the catalogue's mean, needed only to score vectors that do not carry their product with it.
+    init(parts: Parts, labeled: [LabeledPaper], learner: RankingModel.Learner, mean: SparseVector = .empty, interestWeight: Double) {
+        self.parts = parts
+        self.labeled = labeled
+        self.learner = learner
+        self.interestWeight = interestWeight
+        self.mean = WeightTable(mean)
+        meanNormSquared = parts.meanNormSquared
+        centroid = WeightTable(parts.centroid)
+        authorProfile = WeightTable(parts.authorProfile)
+        let largest = [parts.svm?.weights.keys.last, parts.centroid.keys.last].compactMap { $0 }.max()
+        if let largest, largest < WeightTable.denseLimit {
+            var table = [SIMD2<Float>](repeating: .zero, count: Int(largest) + 1)
+            if let svm = parts.svm { for (key, value) in zip(svm.weights.keys, svm.weights.values) { table[Int(key)][0] = value } }
+            for (key, value) in zip(parts.centroid.keys, parts.centroid.values) { table[Int(key)][1] = value }
+            fused = table
+        } else {
+            fused = []
+        }
+    }
+
+    /// SVM and centroid weights side by side, so scoring a stored vector is one lookup per feature.
+    private let fused: [SIMD2<Float>]
+
+    private func fusedWeights(of key: UInt64) -> SIMD2<Float> {
+        SIMD2(svm?.weight(of: key) ?? 0, centroid.weight(of: key))
     }
 
     /// Trains on the labelled papers, with `unlabeled` as weak negatives and `mean` the catalogue's mean vector.
     /// - Parameter seed: orders the solver's passes; the same seed gives the same model.
+    /// - Parameter embedding: the part learned from sentence embeddings, trained beforehand (``EmbeddingTaste/train(labeled:unlabeled:learner:seed:)``).
     static func train(labeled: [LabeledPaper], unlabeled: [SparseVector], mean: SparseVector = .empty, learner: RankingModel.Learner,
-                      interests: [(text: String, vector: SparseVector)] = [], interestWeight: Double = 1, seed: UInt64) -> TasteModel {
+                      interests: [(text: String, vector: SparseVector)] = [], interestWeight: Double = 1, embedding: EmbeddingTaste? = nil,
+                      seed: UInt64) -> TasteModel {
         let positives = labeled.filter { $0.strength > 0 && !$0.vector.isEmpty }
         guard positives.count >= learner.minimumPositivesForSVM, learner.svmWeight > 0 else {
-            return TasteModel(svm: nil, labeled: labeled, learner: learner, mean: mean, interests: interests, interestWeight: interestWeight)
+            return TasteModel(svm: nil, labeled: labeled, learner: learner, mean: mean, interests: interests, interestWeight: interestWeight,
+                              embedding: embedding)
         }
         let negatives = labeled.filter { $0.strength < 0 && !$0.vector.isEmpty }
         let positiveStrength = positives.reduce(0) { $0 + $1.strength }
@@ -94,7 +146,8 @@ struct TasteModel: Sendable {
             examples.append(.init(features: vector, label: -1, cost: Float(c * unlabeledScale)))
         }
         let svm = LinearSVM.train(examples, epochs: learner.epochs, seed: seed)
-        return TasteModel(svm: svm, labeled: labeled, learner: learner, mean: mean, interests: interests, interestWeight: interestWeight)
+        return TasteModel(svm: svm, labeled: labeled, learner: learner, mean: mean, interests: interests, interestWeight: interestWeight,
+                          embedding: embedding)
     }
 
     /// The best match of a paper's full text vector (no frequency pruning) with one of the interests.
@@ -114,16 +167,19 @@ struct TasteModel: Sendable {
 
     /// The cosine between the paper and the centroid of what was liked, both relative to the catalogue's mean.
     func centroidScore(_ vector: SparseVector) -> Float {
-        var xMean: Float = 0
-        for (key, value) in zip(vector.keys, vector.values) { xMean += value * (meanWeights[key] ?? 0) }
-        let xc = vector.dot(centroid) - centroidMeanScale * xMean
+        centroidScore(xc: centroid.dot(vector), xMean: mean.dot(vector))
+    }
+
+    /// From the paper's dot products with the centroid's sparse part (`xc`) and with the mean.
+    private func centroidScore(xc sparse: Float, xMean: Float) -> Float {
+        let xc = sparse - parts.centroidMeanScale * xMean
         let norm = max(1e-6, (1 - 2 * xMean + meanNormSquared).squareRoot())
         return xc / norm
     }
 
     /// How much the paper's authors overlap with those of what was liked (less what was rejected).
     func authorScore(_ authorVector: SparseVector) -> Float {
-        authorVector.dot(authorProfile)
+        authorProfile.dot(authorVector)
     }
 
     /// The summed similarity to the `neighbors` closest liked papers, less that to the closest rejected ones,
@@ -148,19 +204,104 @@ struct TasteModel: Sendable {
     /// Scores for a set of papers: each component standardised over the set, weighted and summed.
     /// Zero for everything when there is no feedback.
     /// - Parameter textVectors: the papers' vectors without frequency pruning, to match interests (needed only when there are some).
-    func scores(_ vectors: [SparseVector], authorVectors: [SparseVector]? = nil, textVectors: [SparseVector]? = nil) -> [Float] {
-        var total = [Float](repeating: 0, count: vectors.count)
+    /// - Parameter meanProducts: the papers' products with the catalogue's mean, when known.
+    /// - Parameter embeddings: the papers' sentence embeddings, `nil` for a paper that has none.
+    func scores(_ vectors: [SparseVector], authorVectors: [SparseVector]? = nil, textVectors: [SparseVector]? = nil, meanProducts: [Float]? = nil,
+                embeddings: [[Float]?]? = nil) -> [Float] {
+        guard !isEmpty else { return [Float](repeating: 0, count: vectors.count) }
+        let components = vectors.indices.map { index in
+            var parts = self.components(vectors[index], authorVectors?[index] ?? .empty, meanProduct: meanProducts?[index])
+            if let embedding = embeddings?[index] { parts.setEmbedding(embeddingScores(embedding)) }
+            return parts
+        }
+        // The neighbour score is the costliest: computed only when it weighs something.
+        let neighbors = learner.neighborWeight != 0 ? vectors.map { neighborScore($0).score } : nil
+        let interestScores = interests.isEmpty ? nil : textVectors?.map { interestScore($0).score }
+        return combine(components, neighborScores: neighbors, interestScores: interestScores)
+    }
+
+    /// What one paper scores on each linear part of the taste, before standardising over a set.
+    struct Components: Sendable {
+        var svm: Float = 0
+        var centroid: Float = 0
+        var author: Float = 0
+        /// The embedding SVM's score and the embedding centroid's cosine, `nil` when the paper has no embedding.
+        var embedding: Float? = nil
+        var embeddingCentroid: Float = 0
+
+        mutating func setEmbedding(_ scores: (svm: Float, centroid: Float)?) {
+            embedding = scores?.svm
+            embeddingCentroid = scores?.centroid ?? 0
+        }
+    }
+
+    /// Whether the taste has an embedding part that weighs something: only then are embeddings read.
+    var usesEmbeddings: Bool {
+        parts.embedding != nil && (learner.embeddingWeight != 0 || learner.embeddingCentroidWeight != 0)
+    }
+
+    /// A paper's embedding scores, `nil` when the taste has no embedding part.
+    func embeddingScores(_ embedding: [Float]) -> (svm: Float, centroid: Float)? {
+        parts.embedding?.scores(embedding)
+    }
+
+    /// The same from a stored `N·` record, read in place.
+    func embeddingScores(record: [UInt8]) throws(RecordCodec.Failure) -> (svm: Float, centroid: Float)? {
+        try parts.embedding?.scores(record: record)
+    }
+
+    /// - Parameter meanProduct: the vector's product with the catalogue's mean, when known (stored vectors carry it).
+    func components(_ vector: SparseVector, _ authorVector: SparseVector, meanProduct: Float? = nil) -> Components {
+        Components(svm: linearScore(vector), centroid: centroidScore(xc: centroid.dot(vector), xMean: meanProduct ?? mean.dot(vector)),
+                   author: authorScore(authorVector))
+    }
+
+    /// The components of a stored paper vector, read in place (no arrays built): one pass over its
+    /// features, each looking up the SVM, centroid and mean weights at once.
+    /// - Returns: `nil` when the record belongs to another generation of the ranking space than `generation`.
+    func components(record bytes: [UInt8], generation: UInt32) throws(RecordCodec.Failure) -> Components? {
+        var sums = SIMD2<Float>()
+        var author: Float = 0
+        let meanProduct: Float? = try bytes.withUnsafeBufferPointer { buffer throws(RecordCodec.Failure) in
+            var reader = try PaperVectorReader(buffer)
+            guard reader.generation == generation else { return nil }
+            while let (key, value) = try reader.nextAuthor() { author += authorProfile.weight(of: key) * value }
+            try fused.withUnsafeBufferPointer { table throws(RecordCodec.Failure) in
+                let count = UInt64(table.count)
+                while let (key, value) = try reader.nextFeature() {
+                    sums += (key < count ? table[Int(key)] : fusedWeights(of: key)) * value
+                }
+            }
+            return reader.meanProduct
+        }
+        guard let meanProduct else { return nil }
+        let svm = parts.svm.map { $0.bias + sums[0] } ?? 0
+        return Components(svm: svm, centroid: centroidScore(xc: sums[1], xMean: meanProduct), author: author)
+    }
+
+    /// Weighted sum of the standardised components (those with a weight and something to go on).
+    func combine(_ components: [Components], neighborScores: [Float]? = nil, interestScores: [Float]? = nil) -> [Float] {
+        var total = [Float](repeating: 0, count: components.count)
         guard !isEmpty else { return total }
-        // A component with no weight is not computed at all (the neighbour score is the costliest).
         func add(_ weight: Double, _ component: () -> [Float]) {
             guard weight != 0 else { return }
             for (index, value) in Self.standardized(component()).enumerated() { total[index] += Float(weight) * value }
         }
-        if svm != nil { add(learner.svmWeight) { vectors.map(linearScore) } }
-        if !labeled.isEmpty { add(learner.centroidWeight) { vectors.map(centroidScore) } }
-        if let authorVectors { add(learner.authorWeight) { authorVectors.map(authorScore) } }
-        add(learner.neighborWeight) { vectors.map { neighborScore($0).score } }
-        if !interests.isEmpty, let textVectors { add(interestWeight) { textVectors.map { interestScore($0).score } } }
+        if svm != nil { add(learner.svmWeight) { components.map(\.svm) } }
+        if !parts.labeled.isEmpty { add(learner.centroidWeight) { components.map(\.centroid) } }
+        add(learner.authorWeight) { components.map(\.author) }
+        if let embedding = parts.embedding {
+            // Standardised over the papers that have an embedding; one without sits at the mean (0).
+            func addPresent(_ weight: Double, _ value: (Components) -> Float) {
+                guard weight != 0 else { return }
+                let present = components.indices.filter { components[$0].embedding != nil }
+                for (index, z) in zip(present, Self.standardized(present.map { value(components[$0]) })) { total[index] += Float(weight) * z }
+            }
+            if embedding.svm != nil { addPresent(learner.embeddingWeight) { $0.embedding ?? 0 } }
+            addPresent(learner.embeddingCentroidWeight) { $0.embeddingCentroid }
+        }
+        if let neighborScores { add(learner.neighborWeight) { neighborScores } }
+        if let interestScores { add(interestWeight) { interestScores } }
         return total
     }
 
@@ -170,10 +311,11 @@ struct TasteModel: Sendable {
         var contributions: [(key: UInt64, contribution: Float)] = []
         if let svm {
             for (key, value) in zip(vector.keys, vector.values) {
-                if let weight = svm.weights[key], weight * value > 0 { contributions.append((key, weight * value)) }
+                let weight = svm.weight(of: key)
+                if weight * value > 0 { contributions.append((key, weight * value)) }
             }
         } else {
-            contributions = vector.sharedFeatures(with: centroid).filter { $0.contribution > 0 }
+            contributions = vector.sharedFeatures(with: parts.centroid).filter { $0.contribution > 0 }
         }
         return Array(contributions.sorted { ($0.contribution, $1.key) > ($1.contribution, $0.key) }.prefix(limit))
     }
@@ -192,5 +334,44 @@ struct TasteModel: Sendable {
         let deviation = variance.squareRoot()
         guard deviation > 1e-9 else { return values.map { _ in 0 } }
         return values.map { ($0 - mean) / deviation }
+    }
+}
+
+/// Weights looked up by feature: a dense array when feature keys are small indices (a ranking
+/// space's), a dictionary otherwise. Scoring a paper is then one lookup per feature, no hashing.
+struct WeightTable: Sendable {
+    /// Keys below this are stored densely (4 bytes each).
+    static let denseLimit: UInt64 = 1 << 24
+
+    private let dense: [Float]
+    private let sparse: [UInt64: Float]
+
+    init(_ weights: SparseVector) {
+        if let largest = weights.keys.last, largest >= Self.denseLimit {
+            dense = []
+            sparse = Dictionary(uniqueKeysWithValues: zip(weights.keys, weights.values))
+        } else {
+            var table = [Float](repeating: 0, count: Int(weights.keys.last.map { $0 + 1 } ?? 0))
+            for (key, value) in zip(weights.keys, weights.values) { table[Int(key)] = value }
+            dense = table
+            sparse = [:]
+        }
+    }
+
+    func weight(of key: UInt64) -> Float {
+        key < UInt64(dense.count) ? dense[Int(key)] : sparse[key] ?? 0
+    }
+
+    func dot(_ vector: SparseVector) -> Float {
+        var sum: Float = 0
+        if sparse.isEmpty {
+            let count = UInt64(dense.count)
+            dense.withUnsafeBufferPointer { table in
+                for (key, value) in zip(vector.keys, vector.values) where key < count { sum += table[Int(key)] * value }
+            }
+        } else {
+            for (key, value) in zip(vector.keys, vector.values) { sum += (sparse[key] ?? 0) * value }
+        }
+        return sum
     }
 }

@@ -18,13 +18,25 @@
 /// | `V` | `V·<term>` | term id and document frequency |
 /// | `W` | `W·<term id>` | term (to explain scores in words) |
 /// | `X` | `X·<term id>·<chunk>` | postings the term gained in one ingest batch (keyword search) |
+/// | `R` | `R·head` | the ranking space's generation, size and settings (``RankingSpace/Head``) |
+/// | `R` | `R·space` | the ranking space's frozen statistics: document and pair frequencies |
+/// | `R` | `R·keys` | the space's feature keys in index order (to name features in reasons) |
+/// | `R` | `R·mean` | the mean vector of the corpus sample, in the space's features |
+/// | `F` | `F·<paper id>` | ``PaperVector``: the paper's weighted vectors in one generation of the ranking space |
+/// | `N` | `N·<paper id>` | ``PaperEmbedding``: the paper's all-MiniLM-L6-v2 sentence vector (title + abstract), as int8 with a scale |
 /// | `E` | `E·<user>·<time ms>·<seq>` | ``Event`` without its user; the user's log in time order |
 /// | `U` | `U·<user>·profile` | the user's profile: event sequence counter, first seen |
 /// | `U` | `U·<user>·queue·<day>` | the user's queue for that day (JSON), as first shown |
 /// | `U` | `U·<user>·schedule` | the user's resurfacing schedule (JSON), derived from the log and rebuildable from it |
+/// | `U` | `U·<user>·taste` | the user's trained taste model, a cache: retrained when the log, the space or the model changes |
 ///
 /// A paper's record, its `T` entry, its `I` entries, its postings and its share of the `V` statistics always
-/// change in one write batch, so no reader sees a half-ingested paper.
+/// change in one write batch, so no reader sees a half-ingested paper. `R`, `F` and `U·taste` are derived
+/// (from `T`, `V` and the log) and are remade when missing or stale; a paper's `F` entry is written in its
+/// ingest batch when a space exists, and every `F` entry when a new generation is made. `N` is derived
+/// from the paper's text too, but costs a neural network pass per paper: it is written after the paper's
+/// batch (at the end of an ingest when the model is installed, or by `folio embed --backfill`), never
+/// recomputed once there, and kept by `folio repair` for the papers that survive.
 enum Keys {
     /// Version 1: the layout above.
     static let schemaVersion: UInt32 = 1
@@ -107,6 +119,18 @@ enum Keys {
         return bytes
     }
 
+    static let rankingPrefix = prefix("R")
+    static let rankingHead = key("R", "head")
+    static let rankingSpace = key("R", "space")
+    static let rankingMean = key("R", "mean")
+    static let rankingKeys = key("R", "keys")
+
+    static let paperVectors = prefix("F")
+    static func paperVector(_ id: String) -> [UInt8] { key("F", id) }
+
+    static let paperEmbeddings = prefix("N")
+    static func paperEmbedding(_ id: String) -> [UInt8] { key("N", id) }
+
     static let events = prefix("E")
     static func events(of user: String) -> [UInt8] { prefix("E", user) }
     static func event(user: String, milliseconds: Int64, sequence: UInt32) -> [UInt8] {
@@ -121,6 +145,7 @@ enum Keys {
     static func userProfile(_ user: String) -> [UInt8] { key("U", user, "profile") }
     static func queues(of user: String) -> [UInt8] { prefix("U", user, "queue") }
     static func schedule(of user: String) -> [UInt8] { key("U", user, "schedule") }
+    static func taste(of user: String) -> [UInt8] { key("U", user, "taste") }
     static func queue(of user: String, on day: Day) -> [UInt8] {
         var bytes = queues(of: user)
         append(day, to: &bytes)

@@ -9,14 +9,22 @@ enum AuthorTokens {
             surname = TextAnalyzer.normalizedTitle(String(name[..<comma]))
             given = TextAnalyzer.normalizedTitle(String(name[name.index(after: comma)...]))
         } else {
-            let words = TextAnalyzer.normalizedTitle(name).split(separator: " ")
-            guard let last = words.last else { return nil }
-            surname = String(last)
-            given = words.dropLast().joined(separator: " ")
+            // A normalised name is words joined by single spaces: the surname follows the last space,
+            // the given names are everything before it.
+            let words = TextAnalyzer.normalizedTitle(name)
+            if let space = words.utf8.lastIndex(of: UInt8(ascii: " ")) {
+                surname = String(decoding: words.utf8[words.utf8.index(after: space)...], as: UTF8.self)
+                given = String(decoding: words.utf8[..<space], as: UTF8.self)
+            } else {
+                surname = words
+                given = ""
+            }
         }
         guard !surname.isEmpty else { return nil }
         let initial = given.first.map { "_\($0)" } ?? ""
-        return prefix + surname.replacingOccurrences(of: " ", with: "-") + initial
+        // Spaces are single ASCII bytes here, so swapping them byte by byte joins the surname's words.
+        let joinedSurname = String(decoding: surname.utf8.map { $0 == UInt8(ascii: " ") ? UInt8(ascii: "-") : $0 }, as: UTF8.self)
+        return prefix + joinedSurname + initial
     }
 
     /// Each author's token once, in order.

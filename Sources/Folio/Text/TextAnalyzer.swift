@@ -42,21 +42,58 @@ struct TextAnalyzer: Sendable {
 
     /// The index terms of `text`, in text order, repeats included.
     func terms(_ text: String) -> [String] {
+        var memo = WordMemo.disabled
+        return terms(text, wholeASCIIRuns: true, memo: &memo)
+    }
+
+    /// The index terms of `text`, looking words up in `memo` first and adding those it lacks.
+    func terms(_ text: String, memo: inout WordMemo) -> [String] {
+        terms(text, wholeASCIIRuns: true, memo: &memo)
+    }
+
+    /// The index terms of `text` with ASCII words read a character at a time, like any other text,
+    /// instead of in one go: the slow path the fast one must agree with (tests compare them).
+    func termsReadingEachCharacter(_ text: String) -> [String] {
+        var memo = WordMemo.disabled
+        return terms(text, wholeASCIIRuns: false, memo: &memo)
+    }
+
+    private func terms(_ text: String, wholeASCIIRuns: Bool, memo: inout WordMemo) -> [String] {
         var terms: [String] = []
         terms.reserveCapacity(text.utf8.count / 8)
-        Tokenizer.forEachToken(in: text) { token in
-            if let term = term(for: &token) { terms.append(term) }
+        Tokenizer.forEachToken(in: text, wholeASCIIRuns: wholeASCIIRuns) { token in
+            if let term = term(for: &token, memo: &memo) { terms.append(term) }
         }
         return terms
+    }
+
+    /// What ASCII words analysed to, so that a word met again costs one lookup instead of a stop-word
+    /// check, stemming and a new string: in a stream of abstracts most words are repeats.
+    ///
+    /// Only ASCII words are kept: they are nearly all the words of a corpus, and a word's term plainly
+    /// depends on its letters alone. A memo serves one analyzer (the stop words decide), and starts
+    /// afresh when it holds `capacity` words, so its memory stays bounded.
+    struct WordMemo: Sendable {
+        /// Each word's term, or `nil` for a word that is not a term (a stop word).
+        fileprivate var terms: [String: String?] = [:]
+        let capacity: Int
+
+        init(capacity: Int = 1 << 16) {
+            self.capacity = capacity
+        }
+
+        /// A memo that remembers nothing.
+        static var disabled: WordMemo { WordMemo(capacity: 0) }
     }
 
     /// For each index term of `text`, the first word that produced it, as written (folded):
     /// turns stems back into words a reader recognises ("attent" → "attention").
     func surfaceForms(_ text: String) -> [String: String] {
         var forms: [String: String] = [:]
+        var memo = WordMemo.disabled
         Tokenizer.forEachToken(in: text) { token in
             let surface = String(decoding: token.bytes, as: UTF8.self)
-            if let term = term(for: &token), forms[term] == nil { forms[term] = surface }
+            if let term = term(for: &token, memo: &memo), forms[term] == nil { forms[term] = surface }
         }
         return forms
     }
@@ -75,11 +112,24 @@ struct TextAnalyzer: Sendable {
         return String(decoding: key, as: UTF8.self)
     }
 
-    private func term(for token: inout Token) -> String? {
+    private func term(for token: inout Token, memo: inout WordMemo) -> String? {
         guard token.hasLetter, token.length >= minimumTermLength, token.length <= maximumTermLength else {
             return nil
         }
         let word = String(decoding: token.bytes, as: UTF8.self)
+        let remembers = token.isASCII && memo.capacity > 0
+        if remembers, let known = memo.terms[word] { return known }
+        let term = term(for: &token, word: word)
+        if remembers {
+            if memo.terms.count >= memo.capacity { memo.terms.removeAll(keepingCapacity: true) }
+            // updateValue, as assigning nil through the subscript would remove the word instead.
+            memo.terms.updateValue(term, forKey: word)
+        }
+        return term
+    }
+
+    /// The term of a token of the right length, whose text is `word`.
+    private func term(for token: inout Token, word: String) -> String? {
         guard !stopWords.contains(word) else { return nil }
         // Words with digits are names (gpt4, h100, llama2) that stemming would only mangle.
         guard token.isASCII && !token.hasDigit else { return word }
@@ -106,6 +156,19 @@ extension TextAnalyzer {
             if isLetter { hasLetter = true } else { hasDigit = true }
         }
 
+        /// Appends a run of ASCII letters and digits, lowercased, in one go.
+        mutating func appendASCII(_ run: Slice<UnsafeBufferPointer<UInt8>>) {
+            let start = bytes.count
+            bytes.append(contentsOf: run)
+            bytes.withUnsafeMutableBufferPointer { token in
+                // Setting bit 5 lowercases an ASCII letter and leaves a digit as it is (0x30–0x39 have it set).
+                for index in start..<token.count { token[index] |= 0x20 }
+            }
+            length += run.count
+            if !hasLetter { hasLetter = run.contains(where: TokenScanner.isASCIILetter) }
+            if !hasDigit { hasDigit = run.contains(where: TokenScanner.isASCIIDigit) }
+        }
+
         mutating func append(_ scalar: Unicode.Scalar, isLetter: Bool) {
             if scalar.isASCII {
                 appendASCII(UInt8(scalar.value), isLetter: isLetter)
@@ -128,10 +191,10 @@ extension TextAnalyzer {
 
     /// Splits text into folded tokens, reading UTF-8 bytes with a fast path for ASCII.
     fileprivate enum Tokenizer {
-        static func forEachToken(in text: String, _ body: (inout Token) -> Void) {
+        static func forEachToken(in text: String, wholeASCIIRuns: Bool = true, _ body: (inout Token) -> Void) {
             var text = text
             text.withUTF8 { utf8 in
-                var scanner = TokenScanner(utf8: utf8)
+                var scanner = TokenScanner(utf8: utf8, wholeASCIIRuns: wholeASCIIRuns)
                 scanner.scan(body)
             }
         }
@@ -139,6 +202,8 @@ extension TextAnalyzer {
 
     fileprivate struct TokenScanner {
         let utf8: UnsafeBufferPointer<UInt8>
+        /// Whether a run of ASCII letters and digits is taken at once (the fast path) rather than byte by byte.
+        let wholeASCIIRuns: Bool
         var index = 0
         /// The current run of token characters, unfolded while `runIsASCII` is false.
         var run = Token()
@@ -146,20 +211,25 @@ extension TextAnalyzer {
         /// Where non-ASCII runs are folded into tokens.
         var folded = Token()
 
-        init(utf8: UnsafeBufferPointer<UInt8>) { self.utf8 = utf8 }
+        init(utf8: UnsafeBufferPointer<UInt8>, wholeASCIIRuns: Bool = true) {
+            self.utf8 = utf8
+            self.wholeASCIIRuns = wholeASCIIRuns
+        }
 
         mutating func scan(_ body: (inout Token) -> Void) {
             while index < utf8.count {
                 let byte = utf8[index]
                 if byte >= 0x80 {
                     scanNonASCII(body)
-                } else if Self.isASCIILetter(byte) {
+                } else if Self.isASCIILetter(byte) || Self.isASCIIDigit(byte) {
                     if run.bytes.isEmpty && (byte | 0x20) == UInt8(ascii: "h") && skipURL() { continue }
-                    run.appendASCII(byte | 0x20, isLetter: true)
-                    index += 1
-                } else if Self.isASCIIDigit(byte) {
-                    run.appendASCII(byte, isLetter: false)
-                    index += 1
+                    if wholeASCIIRuns {
+                        takeASCIIRun()
+                    } else {
+                        // `| 0x20` lowercases a letter and leaves a digit as it is.
+                        run.appendASCII(byte | 0x20, isLetter: Self.isASCIILetter(byte))
+                        index += 1
+                    }
                 } else if byte == UInt8(ascii: "\\") {
                     scanLaTeXCommand(body)
                 } else {
@@ -168,6 +238,15 @@ extension TextAnalyzer {
                 }
             }
             finishRun(body)
+        }
+
+        /// Takes the ASCII letters and digits from here on into the run at once: most words are only
+        /// that. Whatever ends them (a space, a backslash, a non-ASCII letter) is left to the main loop,
+        /// which goes on with the run or finishes it exactly as it would after a single character.
+        private mutating func takeASCIIRun() {
+            let start = index
+            while index < utf8.count && (Self.isASCIILetter(utf8[index]) || Self.isASCIIDigit(utf8[index])) { index += 1 }
+            run.appendASCII(utf8[start..<index])
         }
 
         private mutating func scanNonASCII(_ body: (inout Token) -> Void) {

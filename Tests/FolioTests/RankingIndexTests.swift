@@ -1,0 +1,183 @@
+import Foundation
+import Testing
+@testable import Folio
+
+/// The ranking space, the stored paper vectors and the stored tastes: what makes ranking fast must
+/// never make it different.
+@Suite("Ranking space and stored vectors")
+struct RankingIndexTests {
+    let directory = TemporaryDirectory("ranking-index")
+    let now = Instant.parse("2025-09-10T08:00:00Z")!
+
+    func engine(_ options: Engine.Options = Engine.Options()) throws -> Engine {
+        let engine = try Engine(path: directory.subpath("store"), options: options)
+        if try engine.statistics().papers == 0 { try engine.ingest(files: Fixtures.dailyPages, now: now) }
+        return engine
+    }
+
+    /// Every stored paper's vector, by id.
+    func storedVectors(_ engine: Engine) throws -> [String: PaperVector] {
+        try engine.withCore { core in
+            var vectors: [String: PaperVector] = [:]
+            try core.store.keyValues.scan(prefix: Keys.paperVectors) { key, value in
+                vectors[Keys.component(after: Keys.paperVectors, in: key)] = try PaperVector(record: value)
+                return true
+            }
+            return vectors
+        }
+    }
+
+    func head(_ engine: Engine) throws -> RankingSpace.Head? {
+        try engine.withCore { core in try RankingIndex(store: core.store, model: core.model).head() }
+    }
+
+    @Test func paperVectorRecordsRoundTripWithinTheirPrecision() throws {
+        let vector = SparseVector(sortedKeys: [0, 7, 300, 70_000], values: [0.5, 0.25, 0.8, 0.1]).normalized()
+        let record = PaperVector(generation: 3, vector: vector, authorVector: SparseVector(sortedKeys: [12], values: [1]))
+        let decoded = try PaperVector(record: record.encoded())
+        #expect(decoded.generation == 3 && decoded.vector.keys == vector.keys && decoded.authorVector.keys == [12])
+        for (a, b) in zip(decoded.vector.values, vector.values) { #expect(abs(a - b) <= 1 / 65535) }
+        #expect(throws: RecordCodec.Failure.self) { try PaperVector(record: Array(record.encoded().dropLast())) }
+    }
+
+    @Test func ingestStoresAVectorForEveryPaperInTheCurrentSpace() throws {
+        let engine = try engine()
+        let head = try #require(try head(engine))
+        let vectors = try storedVectors(engine)
+        #expect(vectors.count == (try engine.statistics().papers))
+        #expect(vectors.values.allSatisfy { $0.generation == head.generation })
+        // A stored vector is what the space makes of the paper's terms (to the stored precision).
+        try engine.withCore { core in
+            let space = try RankingIndex(store: core.store, model: core.model).space(head)
+            for (id, stored) in vectors.prefix(20) {
+                let fresh = space.vector(of: try #require(try core.store.terms(of: id)))
+                #expect(fresh.vector.keys == stored.vector.keys)
+                #expect(zip(fresh.vector.values, stored.vector.values).allSatisfy { abs($0 - $1) <= 1 / 65535 })
+            }
+        }
+    }
+
+    @Test func spaceVectorsAreTheTermSpaceVectorsRestrictedToKeptFeatures() throws {
+        let engine = try engine()
+        try engine.withCore { core in
+            let index = RankingIndex(store: core.store, model: core.model)
+            let space = try index.space(try #require(try index.head()))
+            var checked = 0
+            try core.store.keyValues.scan(prefix: Keys.paperTermsPrefix) { _, value in
+                let terms = try PaperTerms(record: value)
+                let fast = space.vector(of: terms)
+                let reference = space.termSpaceVector(of: terms)
+                #expect(fast.vector.keys == reference.vector.keys && fast.authorVector.keys == reference.authorVector.keys)
+                #expect(zip(fast.vector.values, reference.vector.values).allSatisfy { abs($0 - $1) < 1e-6 })
+                #expect(zip(fast.authorVector.values, reference.authorVector.values).allSatisfy { abs($0 - $1) < 1e-6 })
+                checked += 1
+                return true
+            }
+            #expect(checked == (try core.store.counts().papers))
+        }
+    }
+
+    @Test func smallIngestsKeepTheSpaceAndLargeOnesMakeANewOne() throws {
+        let engine = try engine()
+        let first = try #require(try head(engine))
+        // One more paper: within the growth allowance, so it is weighted in the current space, in its own batch.
+        let page = directory.file("extra.txt", Fixtures.dailyPage(date: "Sep 10", [("Sparse attention for very long documents", "We make attention sparse for long documents and measure memory.")]))
+        try engine.ingest(files: [page], now: now)
+        #expect(try head(engine) == first)
+        let vectors = try storedVectors(engine)
+        #expect(vectors.count == (try engine.statistics().papers))
+        #expect(vectors.values.allSatisfy { $0.generation == first.generation })
+        // Growth beyond `refreshGrowth`: a new generation, and every paper re-weighted in it.
+        let many = (0 ..< 40).map { ("Benchmark study number \($0) of retrieval models", "A study of retrieval model \($0) on benchmark data with careful ablations.") }
+        try engine.ingest(files: [directory.file("many.txt", Fixtures.dailyPage(date: "Sep 10", many))], now: now)
+        let second = try #require(try head(engine))
+        #expect(second.generation == first.generation + 1)
+        #expect(second.documentCount == (try engine.statistics().papers))
+        #expect(try storedVectors(engine).values.allSatisfy { $0.generation == second.generation })
+    }
+
+    @Test func aStoreWithoutVectorsRanksTheSameAfterMakingThem() throws {
+        let engine = try engine()
+        let liked = try engine.papers(limit: 8).map(\.id)
+        try engine.record(.like, papers: liked, user: "ann", at: now)
+        let before = try engine.recommend(user: "ann", now: now, limit: 20)
+        // As a store from before vectors were stored: no space, no vectors, no stored taste.
+        try engine.withCore { core in
+            var batch = KeyValueBatch()
+            for prefix in [Keys.rankingPrefix, Keys.paperVectors] {
+                try core.store.keyValues.scan(prefix: prefix) { key, _ in batch.delete(key); return true }
+            }
+            batch.delete(Keys.taste(of: "ann"))
+            try core.store.keyValues.write(batch, durable: true)
+        }
+        #expect(try head(engine) == nil)
+        let after = try engine.recommend(user: "ann", now: now, limit: 20)
+        #expect(after.map(\.id) == before.map(\.id))
+        #expect(try head(engine) != nil)
+        #expect(try storedVectors(engine).count == (try engine.statistics().papers))
+    }
+
+    @Test func theStoredTasteIsUsedUntilFeedbackChanges() throws {
+        let engine = try engine()
+        let papers = try engine.papers(limit: 12).map(\.id)
+        try engine.record(.like, papers: Array(papers.prefix(5)), user: "ann", at: now)
+        let first = try engine.recommend(user: "ann", now: now, limit: 10)
+        func stored() throws -> StoredTaste? {
+            try engine.withCore { core in try core.store.keyValues.value(for: Keys.taste(of: "ann")).map(StoredTaste.init(record:)) }
+        }
+        let taste = try #require(try stored())
+        // The same question again: the stored taste answers, the same way.
+        #expect(try engine.recommend(user: "ann", now: now, limit: 10).map(\.id) == first.map(\.id))
+        #expect(try stored() == taste)
+        // New feedback: trained again, and the disliked paper is gone.
+        try engine.record(.dislike, papers: [first[0].id], user: "ann", at: now.addingTimeInterval(60))
+        let second = try engine.recommend(user: "ann", now: now.addingTimeInterval(120), limit: 10)
+        #expect(!second.map(\.id).contains(first[0].id))
+        let retrained = try #require(try stored())
+        #expect(retrained.source.feedback != taste.source.feedback)
+        #expect(retrained.parts.labeled.contains { $0.id == first[0].id && $0.strength < 0 })
+        // After `retrainAfterDays`, trained again even without new feedback.
+        let later = now.addingTimeInterval(Double(RankingModel.standard.learner.retrainAfterDays) * 86_400)
+        _ = try engine.recommend(user: "ann", now: later, limit: 10)
+        #expect(try stored()?.source.trainedOn == Day(later))
+    }
+
+    @Test func aStoredTasteMatchesAFreshlyTrainedOne() throws {
+        let engine = try engine()
+        try engine.record(.like, papers: try engine.papers(limit: 6).map(\.id), user: "ann", at: now)
+        let cached = try engine.recommend(user: "ann", now: now, limit: 15)
+        let again = try engine.recommend(user: "ann", now: now, limit: 15)
+        try engine.withCore { core in
+            var batch = KeyValueBatch()
+            batch.delete(Keys.taste(of: "ann"))
+            try core.store.keyValues.write(batch, durable: true)
+        }
+        let fresh = try engine.recommend(user: "ann", now: now, limit: 15)
+        #expect(again == cached)
+        #expect(fresh.map(\.id) == cached.map(\.id))
+        #expect(zip(fresh, cached).allSatisfy { abs($0.score - $1.score) < 1e-4 })
+    }
+
+    @Test(arguments: [2, 3, 4])
+    func scanningInKeyRangesAtOnceGivesTheSameListAsOneScan(partitions: Int) throws {
+        let engine = try engine()
+        try engine.withCore { core in
+            var corpus = try Corpus(store: core.store, model: core.model)
+            let lengths: @Sendable (String, [UInt8]) throws -> Int? = { id, record in id.hasSuffix("0") ? nil : record.count }
+            let whole = try corpus.mapStoredVectors(partitions: 1, lengths) { _ in nil }
+            let split = try corpus.mapStoredVectors(partitions: partitions, lengths) { _ in nil }
+            #expect(whole.count > 150)
+            #expect(split.map(\.id) == whole.map(\.id) && split.map(\.value) == whole.map(\.value))
+        }
+    }
+
+    @Test func topSelectionAgreesWithAFullSort() {
+        var generator = SplitMix64(seed: 11)
+        let scores = (0 ..< 500).map { _ in Double(generator.next() % 50) }
+        let byScoreThenIndex: (Int, Int) -> Bool = { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }
+        let sorted = scores.indices.sorted(by: byScoreThenIndex)
+        for count in [0, 1, 7, 50, 499, 500, 800] {
+            #expect(Recommender.top(count, of: scores.indices, by: { scores[$0] }, tieBreak: { $0 < $1 }) == Array(sorted.prefix(count)))
+        }
+    }
+}
