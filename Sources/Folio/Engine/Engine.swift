@@ -124,12 +124,13 @@ public final class Engine: Sendable {
         let models = modelLibrary
         return try withCore { core in
             let index = RankingIndex(store: core.store, model: core.model)
+            // Within the current ranking space, each paper's vector is written with the paper; once the
+            // corpus outgrows the space, the refresh below makes a new one (and re-weights every paper).
+            let space = try index.currentSpace()
             let reports = try files.map { file in
                 var ingest = FileIngest(path: file, format: format, listingReference: listingDate ?? Day(now),
                                         today: Day(now), skipInvalid: skipInvalid)
-                // Within the current ranking space, each paper's vector is written with the paper;
-                // once the corpus outgrows the space, the refresh below makes a new one.
-                ingest.space = try index.currentSpace()
+                ingest.space = space
                 return try ingest.run(store: core.store, analyzer: core.analyzer, progress: progress)
             }
             try index.refreshIfNeeded()

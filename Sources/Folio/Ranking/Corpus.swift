@@ -56,6 +56,10 @@ struct Corpus {
 
     /// The ids of the corpus sample, in its stable order (at most `size`).
     func sample(size: Int) throws -> [String] {
+        try Self.sample(of: store, size: size)
+    }
+
+    static func sample(of store: FolioStore, size: Int) throws -> [String] {
         var ids: [String] = []
         try store.keyValues.scan(prefix: Keys.sampleIndex) { key, _ in
             if let id = Keys.decodeSampleKey(key) { ids.append(id) }
@@ -99,26 +103,11 @@ struct Corpus {
             }
             return
         }
-        var stale: [String] = []
-        try store.keyValues.scan(prefix: Keys.paperVectors) { key, value in
-            let id = Keys.component(after: Keys.paperVectors, in: key)
-            guard position[id] == nil else { return true }
-            let vector = try decoding { () throws(RecordCodec.Failure) in try PaperVector(record: value) }
-            if vector.generation == head.generation {
-                add(Entry(id: id, published: Day(daysSinceEpoch: 0), dailyPages: 0, vector: vector.vector, authorVector: vector.authorVector, meanProduct: vector.meanProduct))
-            } else {
-                stale.append(id)
-            }
-            return true
+        let stored = try mapStoredVectors { _, record in try PaperVector(record: record) } stale: { entry in
+            PaperVector(generation: 0, vector: entry.vector, authorVector: entry.authorVector, meanProduct: entry.meanProduct)
         }
-        try load(stale)
-        // Papers with no vector record at all (ingested by an older Folio, or restored from a backup).
-        if entries.count < (try store.counts().papers) {
-            try store.keyValues.scan(prefix: Keys.paperTermsPrefix) { key, _ in
-                let id = Keys.component(after: Keys.paperTermsPrefix, in: key)
-                if position[id] == nil { try load([id]) }
-                return true
-            }
+        for (id, vector) in stored where position[id] == nil {
+            add(Entry(id: id, published: Day(daysSinceEpoch: 0), dailyPages: 0, vector: vector.vector, authorVector: vector.authorVector, meanProduct: vector.meanProduct))
         }
     }
 
@@ -290,13 +279,8 @@ enum KeyRanges {
     /// Start keys of the ranges, `nil` standing for the start and the end of the whole prefix.
     static func split(store: FolioStore, into partitions: Int, key: (String) -> [UInt8]) throws -> [[UInt8]?] {
         guard partitions > 1 else { return [nil, nil] }
-        var ids: [String] = []
-        try store.keyValues.scan(prefix: Keys.sampleIndex) { sampleKey, _ in
-            if let id = Keys.decodeSampleKey(sampleKey) { ids.append(id) }
-            return ids.count < 64 * partitions
-        }
+        let ids = try Corpus.sample(of: store, size: 64 * partitions).sorted()
         guard ids.count >= partitions else { return [nil, nil] }
-        ids.sort()
         return [nil] + (1 ..< partitions).map { key(ids[$0 * ids.count / partitions]) } + [nil]
     }
 }

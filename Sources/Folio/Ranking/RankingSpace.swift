@@ -80,7 +80,7 @@ struct RankingSpace: Sendable {
     /// for every paper when a space is made.
     func vector(of terms: PaperTerms) -> PaperVector {
         let settings = vectorizer.features
-        var features: [(slot: Int32, weight: Float)] = []
+        var features: [(key: Int32, weight: Float)] = []
         features.reserveCapacity(2 * (terms.titleTerms.count + terms.abstractTerms.count) + terms.authorTerms.count)
         func add(term: UInt32, weight: Float) {
             let slot = Int(term) < termSlots.count ? termSlots[Int(term)] : -1
@@ -106,19 +106,11 @@ struct RankingSpace: Sendable {
                 previous = slot
             }
         }
-        features.sort { $0.slot < $1.slot }
         var keys: [UInt64] = []
         var values: [Float] = []
         keys.reserveCapacity(features.count)
         values.reserveCapacity(features.count)
-        var index = 0
-        while index < features.count {
-            let slot = features[index].slot
-            var count: Float = 0
-            while index < features.count, features[index].slot == slot {
-                count += features[index].weight
-                index += 1
-            }
+        Vectorizer.forEachRun(of: &features) { slot, count in
             keys.append(UInt64(slot))
             values.append(Self.sublinear(count) * idf[Int(slot)])
         }

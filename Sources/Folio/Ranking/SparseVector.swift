@@ -164,23 +164,31 @@ struct Vectorizer: Sendable {
         if self.features.authors {
             for term in Set(terms.authorTerms) { features.append((UInt64(term), 1)) }
         }
-        features.sort { $0.key < $1.key }
         var keys: [UInt64] = []
         var values: [Float] = []
-        var index = 0
-        while index < features.count {
-            let key = features[index].key
-            var count: Float = 0
-            while index < features.count, features[index].key == key {
-                count += features[index].weight
-                index += 1
-            }
+        Self.forEachRun(of: &features) { key, count in
             let frequency = vocabulary.documentFrequency(ofFeature: key)
-            guard prune ? keeps(frequency: frequency) : frequency > 0 else { continue }
+            guard prune ? keeps(frequency: frequency) : frequency > 0 else { return }
             keys.append(key)
             values.append((1 + Float(log(Double(count)))) * idf(frequency))
         }
         return SparseVector(sortedKeys: keys, values: values).normalized()
+    }
+
+    /// Sorts features by key and calls `body` once per key with its summed weight: counting by sorting,
+    /// which beats hashing for the few hundred features of a paper.
+    static func forEachRun<Key: Comparable>(of features: inout [(key: Key, weight: Float)], _ body: (Key, Float) -> Void) {
+        features.sort { $0.key < $1.key }
+        var index = 0
+        while index < features.count {
+            let key = features[index].key
+            var sum: Float = 0
+            while index < features.count, features[index].key == key {
+                sum += features[index].weight
+                index += 1
+            }
+            body(key, sum)
+        }
     }
 
     /// The paper's authors alone, each weighted by its rarity (no upper frequency limit).
