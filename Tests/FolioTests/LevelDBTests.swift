@@ -79,6 +79,24 @@ struct LevelDBTests {
         #expect(keys == [[0xFF, 0xFF], [0xFF, 1]])
     }
 
+    @Test func manyKeysAtOnceReadAsOneLookupEach() throws {
+        let db = try open()
+        var batch = KeyValueBatch()
+        // Every other key of k000…k399 is stored, one of them empty: runs of near keys, with gaps.
+        func key(_ number: Int) -> [UInt8] { Array("k\(String(number + 1000).dropFirst())".utf8) }
+        for number in stride(from: 0, to: 400, by: 2) { batch.put(number == 40 ? [] : Array("v\(number)".utf8), for: key(number)) }
+        try db.write(batch, durable: false)
+        let oneByOne = { (keys: [[UInt8]]) throws -> [[UInt8]?] in try keys.map { try db.value(for: $0) } }
+        let near = (30 ..< 80).map(key)                                   // stepped to
+        let far = [0, 3, 150, 151, 152, 398, 399].map(key) + [Array("z".utf8)] // sought, past the end too
+        let unsorted = [300, 2, 2, 300, 41, 40].map(key) + [Array("a".utf8)]    // repeats, backwards, before the start
+        for keys in [near, far, unsorted, near + far, [key(40)], []] {
+            #expect(try db.values(for: keys) == oneByOne(keys))
+            #expect(try db.snapshot().values(for: keys) == oneByOne(keys))
+        }
+        #expect(try db.values(for: [key(40), key(41)]) == [[], nil])
+    }
+
     @Test func snapshotDoesNotSeeLaterWrites() throws {
         let db = try open()
         var batch = KeyValueBatch()
@@ -203,6 +221,25 @@ struct RecordTests {
         let terms = PaperTerms(titleTerms: [1, 2, 70_000], abstractTerms: [], authorTerms: [9], published: .iso("1969-12-30"), dailyPages: 3)
         #expect(try PaperTerms(record: terms.encoded()) == terms)
         #expect(try TermEntry(record: TermEntry(id: 42, documentFrequency: 7).encoded()) == TermEntry(id: 42, documentFrequency: 7))
+    }
+
+    @Test(arguments: [
+        SparseVector(sortedKeys: (0 ..< 120).filter { $0 % 7 != 3 }, values: (0 ..< 120).filter { $0 % 7 != 3 }.map { Float($0) - 59.5 }), // dense enough: one float per key
+        SparseVector(sortedKeys: [3, 900], values: [1, 2]),                       // sparse: keys and values
+        SparseVector(sortedKeys: [0, 1, 2], values: [1, 0, 2]),                   // an explicit zero must survive
+        SparseVector(sortedKeys: [1 << 40, 1 << 41], values: [1, 2]),             // term-space keys
+        SparseVector.empty,
+    ])
+    func weightsRoundTripInTheirCompactForm(weights: SparseVector) throws {
+        var writer = BinaryWriter()
+        weights.writeCompact(to: &writer)
+        writer.byte(7)
+        var reader = BinaryReader(writer.bytes)
+        #expect(try SparseVector.readCompact(&reader, limit: writer.bytes.count) == weights)
+        #expect(try reader.byte() == 7)
+        var full = BinaryWriter()
+        weights.write(to: &full)
+        if weights.count > 100 { #expect(writer.bytes.count < full.bytes.count) }
     }
 
     @Test func daysConvertBothWays() {

@@ -142,6 +142,23 @@ struct RankingIndexTests {
         #expect(try stored()?.source.trainedOn == Day(later))
     }
 
+    @Test func aTasteIsKeptApartFromTheUserRecordsAndReplacesOneKeptAmongThem() throws {
+        let engine = try engine()
+        try engine.record(.like, papers: try engine.papers(limit: 6).map(\.id), user: "ann", at: now)
+        try engine.withCore { core in
+            var batch = KeyValueBatch()
+            batch.put([2, 0, 0], for: Keys.legacyTaste(of: "ann"))
+            try core.store.keyValues.write(batch, durable: true)
+        }
+        _ = try engine.recommend(user: "ann", now: now, limit: 5)
+        try engine.withCore { core in
+            #expect(try core.store.keyValues.value(for: Keys.legacyTaste(of: "ann")) == nil)
+            let record = try #require(try core.store.keyValues.value(for: Keys.taste(of: "ann")))
+            #expect(try StoredTaste(record: record).parts.svm != nil)
+            #expect(!Keys.taste(of: "ann").starts(with: Keys.users))
+        }
+    }
+
     @Test func aStoredTasteMatchesAFreshlyTrainedOne() throws {
         let engine = try engine()
         try engine.record(.like, papers: try engine.papers(limit: 6).map(\.id), user: "ann", at: now)

@@ -286,6 +286,11 @@ struct Rebuilder {
             if try !readable || !store.keyValues.contains(Keys.paperTerms(id)) { cleanup.delete(key) }
             return true
         }
+        // Tastes are caches: trained again on the next ranking call.
+        try store.keyValues.scan(prefix: Keys.tastes) { key, _ in
+            cleanup.delete(key)
+            return true
+        }
         var counts = try store.counts()
         counts.users = 0
         counts.events = 0
@@ -308,7 +313,7 @@ struct Rebuilder {
         }
         try store.keyValues.scan(prefix: Keys.users) { key, value in
             let user = Keys.component(after: Keys.users, in: key)
-            if key == Keys.userProfile(user) || key == Keys.schedule(of: user) || key == Keys.taste(of: user) {
+            if key == Keys.userProfile(user) || key == Keys.schedule(of: user) || key == Keys.legacyTaste(of: user) {
                 cleanup.delete(key)
             } else if key.starts(with: Keys.queues(of: user)), (try? JSONDecoder().decode(DailyQueue.self, from: Data(value))) == nil {
                 cleanup.delete(key)

@@ -69,11 +69,22 @@ struct Corpus {
     }
 
     /// Adds the given papers (those that exist), with their listing day and daily-page count.
+    /// Their records are read in key order in one pass (``KeyValueReader/values(for:)``).
     mutating func load(_ ids: some Sequence<String>) throws {
-        for id in ids where position[id] == nil {
-            guard let terms = try store.terms(of: id) else { continue }
+        var seen = Set<String>()
+        let wanted = ids.filter { position[$0] == nil && seen.insert($0).inserted }
+        guard !wanted.isEmpty else { return }
+        let termKeys = wanted.map(Keys.paperTerms).sorted { $0.lexicographicallyPrecedes($1) }
+        let vectorKeys = wanted.map(Keys.paperVector).sorted { $0.lexicographicallyPrecedes($1) }
+        let termRecords = Dictionary(uniqueKeysWithValues: zip(termKeys.map { Keys.component(after: Keys.paperTermsPrefix, in: $0) },
+                                                               try store.keyValues.values(for: termKeys)))
+        let vectorRecords = Dictionary(uniqueKeysWithValues: zip(vectorKeys.map { Keys.component(after: Keys.paperVectors, in: $0) },
+                                                                 try store.keyValues.values(for: vectorKeys)))
+        for id in wanted {
+            guard let termBytes = termRecords[id] ?? nil else { continue }
+            let terms = try decoding { () throws(RecordCodec.Failure) in try PaperTerms(record: termBytes) }
             self.terms[id] = terms
-            let vector = try storedVector(of: id) ?? space().vector(of: terms)
+            let vector = try (vectorRecords[id] ?? nil).flatMap(currentVector) ?? space().vector(of: terms)
             add(Entry(id: id, published: terms.published, dailyPages: terms.dailyPages, vector: vector.vector, authorVector: vector.authorVector, meanProduct: vector.meanProduct))
         }
     }
@@ -169,7 +180,11 @@ struct Corpus {
     }
 
     private func storedVector(of id: String) throws -> PaperVector? {
-        guard let bytes = try store.keyValues.value(for: Keys.paperVector(id)) else { return nil }
+        try store.keyValues.value(for: Keys.paperVector(id)).flatMap(currentVector)
+    }
+
+    /// A stored vector record, if it belongs to the current generation.
+    private func currentVector(_ bytes: [UInt8]) throws -> PaperVector? {
         let vector = try decoding { () throws(RecordCodec.Failure) in try PaperVector(record: bytes) }
         return vector.generation == head.generation ? vector : nil
     }

@@ -17,7 +17,7 @@ struct PaperVector: Sendable, Equatable {
 
     /// Layout: generation, the product with the mean, then the author vector, then the main vector; each as a count and
     /// (gap from the previous key as a varint, value in 16 bits) pairs, so a reader can score a
-    /// record in one pass without building arrays (``visit(_:author:feature:)``).
+    /// record in one pass without building arrays (``PaperVectorReader``).
     func encoded() -> [UInt8] {
         var writer = BinaryWriter(capacity: 4 * (vector.count + authorVector.count) + 12)
         writer.byte(Self.recordVersion)
@@ -40,37 +40,20 @@ struct PaperVector: Sendable, Equatable {
         var keys: [UInt64] = [], values: [Float] = []
         keys.reserveCapacity(bytes.count / 3)
         values.reserveCapacity(bytes.count / 3)
-        let (generation, meanProduct) = try Self.visit(bytes) { key, value in
-            authorKeys.append(key)
-            authorValues.append(value)
-        } feature: { key, value in
-            keys.append(key)
-            values.append(value)
+        let (generation, meanProduct) = try bytes.withUnsafeBufferPointer { buffer throws(RecordCodec.Failure) in
+            var reader = try PaperVectorReader(buffer)
+            while let (key, value) = try reader.nextAuthor() {
+                authorKeys.append(key)
+                authorValues.append(value)
+            }
+            while let (key, value) = try reader.nextFeature() {
+                keys.append(key)
+                values.append(value)
+            }
+            return (reader.generation, reader.meanProduct)
         }
         self.init(generation: generation, vector: SparseVector(sortedKeys: keys, values: values),
                   authorVector: SparseVector(sortedKeys: authorKeys, values: authorValues), meanProduct: meanProduct)
-    }
-
-    /// Reads a stored record in place: its author features, then its main features, each as
-    /// (feature index, value), in increasing index order.
-    /// - Returns: the generation of the ranking space the record was made in, and the vector's product with the mean.
-    static func visit(_ bytes: [UInt8], author: (UInt64, Float) -> Void, feature: (UInt64, Float) -> Void) throws(RecordCodec.Failure) -> (generation: UInt32, meanProduct: Float) {
-        try RecordCodec.decode("paper vector", bytes, version: recordVersion) { reader throws(BinaryReader.Failure) in
-            let generation = UInt32(truncatingIfNeeded: try reader.varint())
-            let meanProduct = Float(bitPattern: try reader.bigEndian32())
-            func section(_ visitor: (UInt64, Float) -> Void) throws(BinaryReader.Failure) {
-                let count = try reader.count(atMost: bytes.count)
-                var key: UInt64 = 0
-                for _ in 0 ..< count {
-                    key &+= try reader.varint()
-                    let level = UInt16(try reader.byte()) << 8 | UInt16(try reader.byte())
-                    visitor(key, Float(level) / quantum)
-                }
-            }
-            try section(author)
-            try section(feature)
-            return (generation, meanProduct)
-        }
     }
 
     private static func write(_ vector: SparseVector, to writer: inout BinaryWriter) {
@@ -179,6 +162,37 @@ extension SparseVector {
             previous = key
         }
         for value in values { writer.bigEndian(value.bitPattern) }
+    }
+
+    /// Like ``write(to:)``, but a vector that fills most of its key range (an SVM's weights over a
+    /// ranking space's features) is written as one float per key from 0, without keys (a zero marking
+    /// an absent key): smaller, and read back in one pass instead of a varint per key.
+    func writeCompact(to writer: inout BinaryWriter) {
+        if let largest = keys.last, largest < WeightTable.denseLimit, largest < 2 * UInt64(count), !values.contains(0) {
+            writer.byte(1)
+            var dense = [Float](repeating: 0, count: Int(largest) + 1)
+            for (key, value) in zip(keys, values) { dense[Int(key)] = value }
+            writer.varint(dense.count)
+            writer.floats(dense)
+        } else {
+            writer.byte(0)
+            write(to: &writer)
+        }
+    }
+
+    /// Reads what ``writeCompact(to:)`` wrote.
+    static func readCompact(_ reader: inout BinaryReader, limit: Int) throws(BinaryReader.Failure) -> SparseVector {
+        guard try reader.byte() == 1 else { return try read(&reader, limit: limit) }
+        let dense = try reader.floats(count: reader.count(atMost: limit))
+        var keys: [UInt64] = []
+        var values: [Float] = []
+        keys.reserveCapacity(dense.count)
+        values.reserveCapacity(dense.count)
+        for (key, value) in dense.enumerated() where value != 0 {
+            keys.append(UInt64(key))
+            values.append(value)
+        }
+        return SparseVector(sortedKeys: keys, values: values)
     }
 
     static func read(_ reader: inout BinaryReader, limit: Int) throws(BinaryReader.Failure) -> SparseVector {

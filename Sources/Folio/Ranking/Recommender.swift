@@ -67,6 +67,7 @@ struct Recommender {
         // A cache, remade from the log when lost: not worth a synced write.
         var batch = KeyValueBatch()
         batch.put(StoredTaste(source: source, parts: trained.parts).encoded(), for: Keys.taste(of: user))
+        batch.delete(Keys.legacyTaste(of: user))
         try store.keyValues.write(batch, durable: false)
         return Taste(feedback: feedback, model: trained)
     }
@@ -330,9 +331,14 @@ struct Recommender {
         let weights = WeightTable(target.vector)
         let generation = corpus.head.generation
         let similar = try corpus.mapStoredVectors { other, record -> Float? in
-            var similarity: Float = 0
-            let stored = try PaperVector.visit(record) { _, _ in } feature: { key, value in similarity += weights.weight(of: key) * value }
-            guard stored.generation == generation, other != id, !rejected.contains(other) else { return nil }
+            let similarity = try record.withUnsafeBufferPointer { buffer throws(RecordCodec.Failure) -> Float? in
+                var reader = try PaperVectorReader(buffer)
+                guard reader.generation == generation else { return nil }
+                var sum: Float = 0
+                while let (key, value) = try reader.nextFeature() { sum += weights.weight(of: key) * value }
+                return sum
+            }
+            guard let similarity, other != id, !rejected.contains(other) else { return nil }
             let score = embedded.isEmpty ? similarity : mixed(other, similarity)
             return score > 0 ? score : nil
         } stale: { entry in

@@ -49,8 +49,9 @@ struct StoredTaste: Sendable, Equatable {
     var source: Source
     var parts: TasteModel.Parts
 
-    /// Version 2 added the embedding part; a version 1 record fails to decode and is simply retrained.
-    static let recordVersion: UInt8 = 2
+    /// Version 2 added the embedding part, version 3 the compact form of the SVM's weights; an older
+    /// record fails to decode and is simply retrained.
+    static let recordVersion: UInt8 = 3
 
     func encoded() -> [UInt8] {
         var writer = BinaryWriter(capacity: 8 * ((parts.svm?.weights.count ?? 0) + parts.centroid.count) + 256)
@@ -63,7 +64,7 @@ struct StoredTaste: Sendable, Equatable {
         if let svm = parts.svm {
             writer.byte(1)
             writer.bigEndian(svm.bias.bitPattern)
-            svm.weights.write(to: &writer)
+            svm.weights.writeCompact(to: &writer)
         } else {
             writer.byte(0)
         }
@@ -102,7 +103,7 @@ struct StoredTaste: Sendable, Equatable {
             var svm: LinearSVM?
             if try reader.byte() == 1 {
                 let bias = Float(bitPattern: try reader.bigEndian32())
-                svm = LinearSVM(weights: try SparseVector.read(&reader, limit: bytes.count), bias: bias)
+                svm = LinearSVM(weights: try SparseVector.readCompact(&reader, limit: bytes.count), bias: bias)
             }
             var labeled: [(id: String, strength: Double)] = []
             for _ in 0 ..< (try reader.count(atMost: bytes.count)) { labeled.append((try reader.string(), try reader.float64())) }

@@ -28,10 +28,10 @@
 /// | `U` | `U·<user>·profile` | the user's profile: event sequence counter, first seen |
 /// | `U` | `U·<user>·queue·<day>` | the user's queue for that day (JSON), as first shown |
 /// | `U` | `U·<user>·schedule` | the user's resurfacing schedule (JSON), derived from the log and rebuildable from it |
-/// | `U` | `U·<user>·taste` | the user's trained taste model, a cache: retrained when the log, the space or the model changes |
+/// | `S` | `S·<user>` | the user's trained taste model, a cache: retrained when the log, the space or the model changes. Apart from `U`, whose small records change daily, so that compacting them does not rewrite the large tastes |
 ///
 /// A paper's record, its `T` entry, its `I` entries, its postings and its share of the `V` statistics always
-/// change in one write batch, so no reader sees a half-ingested paper. `R`, `F` and `U·taste` are derived
+/// change in one write batch, so no reader sees a half-ingested paper. `R`, `F` and `S` are derived
 /// (from `T`, `V` and the log) and are remade when missing or stale; a paper's `F` entry is written in its
 /// ingest batch when a space exists, and every `F` entry when a new generation is made. `N` is derived
 /// from the paper's text too, but costs a neural network pass per paper: it is written after the paper's
@@ -145,7 +145,10 @@ enum Keys {
     static func userProfile(_ user: String) -> [UInt8] { key("U", user, "profile") }
     static func queues(of user: String) -> [UInt8] { prefix("U", user, "queue") }
     static func schedule(of user: String) -> [UInt8] { key("U", user, "schedule") }
-    static func taste(of user: String) -> [UInt8] { key("U", user, "taste") }
+    static let tastes = prefix("S")
+    static func taste(of user: String) -> [UInt8] { key("S", user) }
+    /// Where a taste was kept before it had its own prefix: deleted when the taste is next stored.
+    static func legacyTaste(of user: String) -> [UInt8] { key("U", user, "taste") }
     static func queue(of user: String, on day: Day) -> [UInt8] {
         var bytes = queues(of: user)
         append(day, to: &bytes)

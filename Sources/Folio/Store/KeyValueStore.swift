@@ -17,6 +17,9 @@ protocol KeyValueReader: Sendable {
     /// The value stored under `key`: `nil` when the key is absent, an empty array when the value is empty.
     func value(for key: [UInt8]) throws(StoreError) -> [UInt8]?
 
+    /// The values stored under `keys`, in the order of `keys` (fastest when they are sorted and close together).
+    func values(for keys: [[UInt8]]) throws(StoreError) -> [[UInt8]?]
+
     /// Visits the entries whose keys start with `prefix`, in key order (or reverse key order),
     /// starting at `start` when given (inclusive), until `body` returns `false`.
     func scan(
@@ -28,6 +31,15 @@ protocol KeyValueReader: Sendable {
 }
 
 extension KeyValueReader {
+    /// The values stored under `keys`, in the order of `keys`: one ``value(for:)`` each. A store that
+    /// can read many keys in one pass (an iterator that walks to the next key when it is near) overrides it.
+    func values(for keys: [[UInt8]]) throws(StoreError) -> [[UInt8]?] {
+        var values: [[UInt8]?] = []
+        values.reserveCapacity(keys.count)
+        for key in keys { values.append(try value(for: key)) }
+        return values
+    }
+
     /// Visits the entries whose keys start with `prefix` in key order, until `body` returns `false`.
     func scan(prefix: [UInt8], _ body: (_ key: [UInt8], _ value: [UInt8]) throws -> Bool) throws {
         try scan(prefix: prefix, from: nil, reverse: false, body)

@@ -56,6 +56,12 @@ struct BinaryWriter {
     mutating func raw(_ value: some Sequence<UInt8>) {
         bytes.append(contentsOf: value)
     }
+
+    /// Floats as their little-endian bit patterns, back to back: read in bulk by ``BinaryReader/floats(count:)``.
+    mutating func floats(_ values: [Float]) {
+        bytes.reserveCapacity(bytes.count + 4 * values.count)
+        for value in values { withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
+    }
 }
 
 /// Reads what ``BinaryWriter`` wrote; every read is bounds-checked and fails with ``BinaryReader/Failure``.
@@ -137,6 +143,21 @@ struct BinaryReader {
         for index in offset ..< offset + 4 { value = value << 8 | UInt32(bytes[index]) }
         offset += 4
         return value
+    }
+
+    /// `count` floats written by ``BinaryWriter/floats(_:)``.
+    mutating func floats(count: Int) throws(Failure) -> [Float] {
+        guard count <= (bytes.count - offset) / 4 else { throw Failure(offset: offset, expected: "\(count) floats") }
+        let start = offset
+        offset += 4 * count
+        return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            bytes.withUnsafeBytes { raw in
+                for index in 0 ..< count {
+                    buffer[index] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: start + 4 * index, as: UInt32.self)))
+                }
+            }
+            initialized = count
+        }
     }
 
     mutating func bigEndian64() throws(Failure) -> UInt64 {
