@@ -82,6 +82,40 @@ struct RankingArithmeticTests {
         #expect(QueueScoring.diversify(scores: [], limit: 3, lambda: 0.5, similarity: similarity, tieBreak: { $0 < $1 }).isEmpty)
     }
 
+    @Test func diversityPicksWhatComparingEveryItemEveryRoundPicks() {
+        // The plain algorithm, for reference: every remaining item's value, every round.
+        func everyItem(_ scores: [Double], _ limit: Int, _ lambda: Double, _ similarity: (Int, Int) -> Double, _ before: (Int, Int) -> Bool) -> [Int] {
+            let low = scores.min()!, high = scores.max()!
+            var remaining = Array(scores.indices), maximum = [Double](repeating: 0, count: scores.count), picked: [Int] = []
+            while picked.count < limit, !remaining.isEmpty {
+                let best = remaining.max { a, b in
+                    let va = lambda * (high > low ? (scores[a] - low) / (high - low) : 1) - (1 - lambda) * maximum[a]
+                    let vb = lambda * (high > low ? (scores[b] - low) / (high - low) : 1) - (1 - lambda) * maximum[b]
+                    return va != vb ? va < vb : before(b, a)
+                }!
+                picked.append(best)
+                remaining.removeAll { $0 == best }
+                for item in remaining { maximum[item] = max(maximum[item], similarity(item, best)) }
+            }
+            return picked
+        }
+        var generator = SplitMix64(seed: 5)
+        for round in 0 ..< 40 {
+            let count = 1 + Int(generator.next() % 300)
+            // Coarse scores and features, so that ties and near-duplicates are common.
+            let scores = (0 ..< count).map { _ in Double(generator.next() % 20) }
+            let vectors = (0 ..< count).map { _ in vector([generator.next() % 6: 1, 6 + generator.next() % 4: Float(generator.next() % 3)]).normalized() }
+            let similarity = { (a: Int, b: Int) in Double(vectors[a].dot(vectors[b])) }
+            for lambda in [0.0, 0.3, 0.7, 1.0] {
+                let limit = round % 2 == 0 ? 10 : count + 1
+                for before in [{ (a: Int, b: Int) in a < b }, { (a: Int, b: Int) in a > b }] {
+                    #expect(QueueScoring.diversify(scores: scores, limit: limit, lambda: lambda, similarity: similarity, tieBreak: before)
+                        == everyItem(scores, limit, lambda, similarity, before))
+                }
+            }
+        }
+    }
+
     /// Two topics: features 0–9 and 10–19; papers mix a few of their topic's features.
     func topicPaper(_ topic: Int, _ index: Int) -> SparseVector {
         let base = UInt64(topic * 10)
