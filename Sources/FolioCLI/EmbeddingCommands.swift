@@ -81,6 +81,7 @@ struct ModelList: ParsableCommand {
 
 struct Embed: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "embed",
         abstract: "Print the sentence embeddings of texts (all-MiniLM-L6-v2, computed on this machine).",
         discussion: """
         Needs the model: `folio model install minilm` (or $\(ModelLibrary.sharedFolderVariable)). Vectors have unit length, so a dot product         is a cosine similarity. With --backfill, embeds and stores every paper of the store that has no embedding yet         (ingest does it by itself once the model is installed).

@@ -62,6 +62,7 @@ enum DismissFeedback: FeedbackKind {
 
 struct Star: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "star",
         abstract: "Star papers: the strongest signal of taste, and they come back to be re-read at spaced intervals.",
         discussion: "Starring is the first review of a paper's resurfacing schedule (FSRS-6): --grade sets how well you know it now."
     )
@@ -87,7 +88,7 @@ struct Star: ParsableCommand {
 extension ScheduleCard.Priority: ExpressibleByArgument {}
 
 struct Review: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Record how well you remembered a resurfaced paper, and schedule its next return.")
+    static let configuration = CommandConfiguration(commandName: "review", abstract: "Record how well you remembered a resurfaced paper, and schedule its next return.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "A starred paper's id, id prefix or @N queue position.") var id: String
     @Argument(help: "again, hard, good or easy.") var grade: String
@@ -104,7 +105,7 @@ struct Review: ParsableCommand {
 }
 
 struct Due: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Starred papers due to resurface today, and those coming.")
+    static let configuration = CommandConfiguration(commandName: "due", abstract: "Starred papers due to resurface today, and those coming.")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
     @Option(help: "How many days ahead to look.") var days = 7
@@ -133,7 +134,7 @@ struct Due: ParsableCommand {
 }
 
 struct Vacation: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Days off: starred papers that would fall due then come back after, spread out.")
+    static let configuration = CommandConfiguration(commandName: "vacation", abstract: "Days off: starred papers that would fall due then come back after, spread out.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The first day off (YYYY-MM-DD).") var from: String
     @Argument(help: "The last day off (YYYY-MM-DD).") var to: String
@@ -146,7 +147,7 @@ struct Vacation: ParsableCommand {
 }
 
 struct History: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Your feedback, newest first.")
+    static let configuration = CommandConfiguration(commandName: "history", abstract: "Your feedback, newest first.")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var limit: LimitOption
@@ -169,13 +170,14 @@ struct History: ParsableCommand {
 
 struct Interests: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "interests",
         abstract: "Free-text interests that steer your queue like liked papers.",
         subcommands: [Add.self, Remove.self, ListInterests.self],
         defaultSubcommand: ListInterests.self
     )
 
     struct Add: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Add interests, e.g. \"diffusion models, kv cache\".")
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "Add interests, e.g. \"diffusion models, kv cache\".")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Interests, separated by commas.") var texts: [String]
         func run() throws {
@@ -186,7 +188,7 @@ struct Interests: ParsableCommand {
     }
 
     struct Remove: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove interests.")
+        static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove interests.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Interests, separated by commas.") var texts: [String]
         func run() throws {

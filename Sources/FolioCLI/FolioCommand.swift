@@ -2,6 +2,8 @@ import ArgumentParser
 import Folio
 import Foundation
 
+/// Every command names itself in its configuration: a name left to ArgumentParser is derived from the
+/// type's name at run time, and finding the one to run would derive all of them on every start.
 @main
 struct FolioCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -4,6 +4,7 @@ import Foundation
 
 struct Doctor: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "doctor",
         abstract: "Verify the store: checksums, records, indexes, statistics and counts.",
         discussion: "Exits with status 1 when it finds problems; `folio repair` recovers what can be recovered."
     )
@@ -37,6 +38,7 @@ struct Doctor: ParsableCommand {
 
 struct Repair: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "repair",
         abstract: "Recover a damaged store: LevelDB's repair, then indexes, statistics and profiles rebuilt from papers and the event log."
     )
     @OptionGroup var global: GlobalOptions
@@ -54,6 +56,7 @@ struct Repair: ParsableCommand {
 
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "export",
         abstract: "Write a backup as JSON Lines to stdout: papers, events and stored queues.",
         discussion: "Every user's events unless --user is given on the command line: then only that user's events and queues (and every paper). `folio import` restores it into an empty store."
     )
@@ -68,7 +71,7 @@ struct Export: ParsableCommand {
 }
 
 struct Import: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Restore a backup written by `folio export` into an empty store.")
+    static let configuration = CommandConfiguration(commandName: "import", abstract: "Restore a backup written by `folio export` into an empty store.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The backup file.") var file: String
 

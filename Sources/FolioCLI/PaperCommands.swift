@@ -4,6 +4,7 @@ import Foundation
 
 struct Ingest: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "ingest",
         abstract: "Add papers from daily-papers pages, arXiv Atom feeds or JSON Lines.",
         discussion: "Each file is applied whole or not at all. Papers already stored (same id, or same title) are merged; ingesting a file twice changes nothing."
     )
@@ -61,7 +62,7 @@ struct Ingest: ParsableCommand {
 extension IngestFormat: ExpressibleByArgument {}
 
 struct Show: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show one paper with everything stored about it.")
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one paper with everything stored about it.")
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
@@ -128,7 +129,7 @@ struct Show: ParsableCommand {
 }
 
 struct List: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List papers by listing date, newest first.")
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List papers by listing date, newest first.")
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
@@ -162,7 +163,7 @@ struct List: ParsableCommand {
 }
 
 struct Stats: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Counts of papers, users, events and terms; store size and schema version.")
+    static let configuration = CommandConfiguration(commandName: "stats", abstract: "Counts of papers, users, events and terms; store size and schema version.")
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions

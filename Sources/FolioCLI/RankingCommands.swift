@@ -4,6 +4,7 @@ import Foundation
 
 struct Today: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "today",
         abstract: "Your reading queue for today (the day of --now).",
         discussion: "Made once a day and kept: running it again shows the same papers, marked with your feedback. --refresh makes it anew."
     )
@@ -32,7 +33,7 @@ struct Today: ParsableCommand {
 }
 
 struct Recommend: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "The whole catalogue ranked by your taste alone, without papers you reacted to.")
+    static let configuration = CommandConfiguration(commandName: "recommend", abstract: "The whole catalogue ranked by your taste alone, without papers you reacted to.")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var limit: LimitOption
@@ -44,7 +45,7 @@ struct Recommend: ParsableCommand {
 }
 
 struct Similar: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Papers most like one paper.")
+    static let configuration = CommandConfiguration(commandName: "similar", abstract: "Papers most like one paper.")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var limit: LimitOption
@@ -57,7 +58,7 @@ struct Similar: ParsableCommand {
 }
 
 struct Search: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Ranked keyword search over titles and abstracts.")
+    static let configuration = CommandConfiguration(commandName: "search", abstract: "Ranked keyword search over titles and abstracts.")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var limit: LimitOption

@@ -242,6 +242,25 @@ struct RecordTests {
         if weights.count > 100 { #expect(writer.bytes.count < full.bytes.count) }
     }
 
+    @Test func instantsAreDatesOrRFC3339DateTimes() {
+        let cases: [(String, Double)] = [
+            ("2024-08-14", 1_723_593_600),
+            (" 2024-08-14T09:30:00Z\n", 1_723_627_800),
+            ("2024-08-14t09:30:00z", 1_723_627_800),
+            ("2024-08-14T09:30:00.25Z", 1_723_627_800.25),
+            ("2024-08-14T11:30:00+02:00", 1_723_627_800),
+            ("2024-08-14T04:00:00-05:30", 1_723_627_800),
+            ("1969-12-31T23:59:59Z", -1),
+            ("2024-02-29T00:00:00Z", 1_709_164_800),
+        ]
+        for (text, seconds) in cases { #expect(Instant.parse(text)?.timeIntervalSince1970 == seconds, "\(text)") }
+        for text in ["yesterday", "2024-08-14T09:30:00", "2024-08-14T24:00:00Z", "2024-08-14T09:60:00Z", "2024-02-30T00:00:00Z",
+                     "2024-08-14T09:30:00.Z", "2024-08-14T09:30:00+0200", "2024-08-14T09:30:00+02:00x", "2024-08-14 09:30:00Z",
+                     "2024-08-14T9:30:00Z", "2024-08-14T09:30:00ZZ", "2024-08-14T09:30:00.5", ""] {
+            #expect(Instant.parse(text) == nil, "\(text)")
+        }
+    }
+
     @Test func daysConvertBothWays() {
         for text in ["1970-01-01", "2000-02-29", "2024-12-31", "1969-07-20", "2100-03-01"] {
             #expect(Day.iso(text).description == text)

@@ -212,17 +212,19 @@ struct Corpus {
         return try space().vectorizer.vector(text: ids)
     }
 
-    /// A feature's name: a term, or two terms for a pair. Needs ``prepareNames()`` first.
+    /// A feature's name: a term, or two terms for a pair. Needs ``prepareNames(of:)`` with the feature first.
     func name(of feature: UInt64) -> String {
-        guard let featureKeys, feature < UInt64(featureKeys.count) else { return "#\(feature)" }
-        return termNames(SparseVector.terms(of: featureKeys[Int(feature)]))
+        guard let key = featureKeys[feature] else { return "#\(feature)" }
+        return termNames(SparseVector.terms(of: key))
     }
 
-    private var featureKeys: [UInt64]?
+    private var featureKeys: [UInt64: UInt64] = [:]
 
-    /// Reads the feature keys so that ``name(of:)`` can name features.
-    mutating func prepareNames() throws {
-        if featureKeys == nil { featureKeys = try index.featureKeys() }
+    /// Reads the keys of these features so that ``name(of:)`` can name them.
+    mutating func prepareNames(of features: some Sequence<UInt64>) throws {
+        let missing = features.filter { featureKeys[$0] == nil }
+        guard !missing.isEmpty else { return }
+        featureKeys.merge(try index.featureKeys(of: missing)) { first, _ in first }
     }
 
     private func termNames(_ ids: [UInt32]) -> String {

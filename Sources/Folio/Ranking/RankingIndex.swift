@@ -53,19 +53,21 @@ struct RankingIndex {
         }
     }
 
-    /// The space's feature keys in index order.
-    func featureKeys() throws -> [UInt64] {
-        guard let bytes = try store.keyValues.value(for: Keys.rankingKeys) else { return [] }
+    /// The keys of the given features (indices in the space), read in one pass over the stored keys
+    /// that stops at the largest index: naming a queue's features does not decode all of them.
+    func featureKeys(of features: some Sequence<UInt64>) throws -> [UInt64: UInt64] {
+        let wanted = Set(features)
+        guard let last = wanted.max(), let bytes = try store.keyValues.value(for: Keys.rankingKeys) else { return [:] }
         return try decoding { () throws(RecordCodec.Failure) in
             try RecordCodec.decode("feature keys", bytes, version: 1) { reader throws(BinaryReader.Failure) in
                 let count = try reader.count(atMost: bytes.count)
-                var keys: [UInt64] = []
-                keys.reserveCapacity(count)
+                var keys: [UInt64: UInt64] = [:]
                 var key: UInt64 = 0
-                for _ in 0 ..< count {
+                for index in 0 ..< min(UInt64(count), last + 1) {
                     key &+= try reader.varint()
-                    keys.append(key)
+                    if wanted.contains(index) { keys[index] = key }
                 }
+                reader.skipRest()
                 return keys
             }
         }

@@ -128,9 +128,10 @@ struct Recommender {
             // Every stored vector is scored where it lies, in one pass (over key ranges on all cores):
             // the cost is one lookup per feature.
             let model = taste.model
+            let scorer = model.recordScorer()
             let generation = corpus.head.generation
             let scored = try corpus.mapStoredVectors { id, record in
-                reacted.contains(id) ? nil : try model.components(record: record, generation: generation)
+                reacted.contains(id) ? nil : try scorer.components(record: record, generation: generation)
             } stale: { entry in
                 reacted.contains(entry.id) ? nil : model.components(entry.vector, entry.authorVector, meanProduct: entry.meanProduct)
             }
@@ -153,7 +154,7 @@ struct Recommender {
         }
         let best = Self.top(limit, of: ids.indices, by: { scores[$0] }, tieBreak: { ids[$0] < ids[$1] })
         try corpus.load(best.map { ids[$0] })
-        try corpus.prepareNames()
+        try corpus.prepareNames(of: namedFeatures(of: best.compactMap { corpus[ids[$0]] }, taste: taste))
         return try best.compactMap { index in
             guard let entry = corpus[ids[index]] else { return nil }
             let paper = try store.paper(entry.id)
@@ -256,7 +257,7 @@ struct Recommender {
             similarity: { Double(candidates[$0].vector.dot(candidates[$1].vector)) },
             tieBreak: { candidates[$0].id < candidates[$1].id }
         )
-        try corpus.prepareNames()
+        try corpus.prepareNames(of: namedFeatures(of: picked.map { candidates[$0] }, taste: taste))
         let items = try picked.map { index in
             let entry = candidates[index]
             let paper = try store.paper(entry.id)
@@ -349,13 +350,15 @@ struct Recommender {
         let similarities = similar.map(\.value)
         let best = Self.top(limit, of: ids.indices, by: { Double(similarities[$0]) }, tieBreak: { ids[$0] < ids[$1] })
         try corpus.load(best.map { ids[$0] })
-        try corpus.prepareNames()
         let scored = best.compactMap { index in corpus[ids[index]].map { ($0, similarities[index]) } }
+        let shared = scored.map { entry, _ in entry.vector.sharedFeatures(with: target.vector).prefix(Self.namedFeatureLimit).map(\.key) }
+        try corpus.prepareNames(of: shared.joined())
         let targetPaper = try store.paper(id)
-        return try scored.map { entry, similarity in
+        return try zip(scored, shared).map { scored, features in
+            let (entry, similarity) = scored
             let paper = try store.paper(entry.id)
             let forms = surfaceForms(paper, targetPaper)
-            let shared = entry.vector.sharedFeatures(with: target.vector).prefix(4).map { display(corpus.name(of: $0.key), forms) }
+            let shared = features.map { display(corpus.name(of: $0), forms) }
             var reasons = ["similarity \(Int((similarity * 100).rounded()))%"]
             if let cosine = embedded[entry.id] { reasons.append("meaning \(Int((cosine * 100).rounded()))% alike") }
             if !shared.isEmpty || embedded.isEmpty { reasons.append("shares: " + shared.joined(separator: ", ")) }
@@ -365,10 +368,19 @@ struct Recommender {
 
     // MARK: Reasons
 
+    /// How many matching features a reason names.
+    static let namedFeatureLimit = 4
+
+    /// The features ``reasons(for:paper:taste:corpus:day:)`` names for these entries, so that their
+    /// names are read in one pass first.
+    private func namedFeatures(of entries: [Corpus.Entry], taste: Taste) -> [UInt64] {
+        entries.flatMap { taste.model.strongestFeatures(of: $0.vector, limit: Self.namedFeatureLimit).map(\.key) }
+    }
+
     private func reasons(for entry: Corpus.Entry, paper: Paper?, taste: Taste, corpus: inout Corpus, day: Day?) throws -> [String] {
         var reasons: [String] = []
         let forms = surfaceForms(paper)
-        let features = taste.model.strongestFeatures(of: entry.vector, limit: 4)
+        let features = taste.model.strongestFeatures(of: entry.vector, limit: Self.namedFeatureLimit)
         if !features.isEmpty {
             reasons.append("matches your interests: " + features.map { display(corpus.name(of: $0.key), forms) }.joined(separator: ", "))
         }

@@ -97,19 +97,7 @@ struct TasteModel: Sendable {
         meanNormSquared = parts.meanNormSquared
         centroid = WeightTable(parts.centroid)
         authorProfile = WeightTable(parts.authorProfile)
-        let largest = [parts.svm?.weights.keys.last, parts.centroid.keys.last].compactMap { $0 }.max()
-        if let largest, largest < WeightTable.denseLimit {
-            var table = [SIMD2<Float>](repeating: .zero, count: Int(largest) + 1)
-            if let svm = parts.svm { for (key, value) in zip(svm.weights.keys, svm.weights.values) { table[Int(key)][0] = value } }
-            for (key, value) in zip(parts.centroid.keys, parts.centroid.values) { table[Int(key)][1] = value }
-            fused = table
-        } else {
-            fused = []
-        }
     }
-
-    /// SVM and centroid weights side by side, so scoring a stored vector is one lookup per feature.
-    private let fused: [SIMD2<Float>]
 
     private func fusedWeights(of key: UInt64) -> SIMD2<Float> {
         SIMD2(svm?.weight(of: key) ?? 0, centroid.weight(of: key))
@@ -256,27 +244,54 @@ struct TasteModel: Sendable {
                    author: authorScore(authorVector))
     }
 
-    /// The components of a stored paper vector, read in place (no arrays built): one pass over its
-    /// features, each looking up the SVM, centroid and mean weights at once.
-    /// - Returns: `nil` when the record belongs to another generation of the ranking space than `generation`.
-    func components(record bytes: [UInt8], generation: UInt32) throws(RecordCodec.Failure) -> Components? {
-        var sums = SIMD2<Float>()
-        var author: Float = 0
-        let meanProduct: Float? = try bytes.withUnsafeBufferPointer { buffer throws(RecordCodec.Failure) in
-            var reader = try PaperVectorReader(buffer)
-            guard reader.generation == generation else { return nil }
-            while let (key, value) = try reader.nextAuthor() { author += authorProfile.weight(of: key) * value }
-            try fused.withUnsafeBufferPointer { table throws(RecordCodec.Failure) in
-                let count = UInt64(table.count)
-                while let (key, value) = try reader.nextFeature() {
-                    sums += (key < count ? table[Int(key)] : fusedWeights(of: key)) * value
-                }
+    /// What scores stored paper vectors where they lie (``RecordScorer``): made once per pass over the
+    /// catalogue, not with every taste (a queue scores a day's candidates and needs none).
+    func recordScorer() -> RecordScorer {
+        RecordScorer(model: self)
+    }
+
+    /// Scores stored paper vectors read in place (no arrays built): one pass over a record's
+    /// features, each looking up the SVM's and the centroid's weights at once in a table made for it.
+    struct RecordScorer: Sendable {
+        let model: TasteModel
+        /// SVM and centroid weights side by side, so scoring a stored vector is one lookup per feature.
+        private let fused: [SIMD2<Float>]
+
+        init(model: TasteModel) {
+            self.model = model
+            let parts = model.parts
+            let largest = [parts.svm?.weights.keys.last, parts.centroid.keys.last].compactMap { $0 }.max()
+            if let largest, largest < WeightTable.denseLimit {
+                var table = [SIMD2<Float>](repeating: .zero, count: Int(largest) + 1)
+                if let svm = parts.svm { for (key, value) in zip(svm.weights.keys, svm.weights.values) { table[Int(key)][0] = value } }
+                for (key, value) in zip(parts.centroid.keys, parts.centroid.values) { table[Int(key)][1] = value }
+                fused = table
+            } else {
+                fused = []
             }
-            return reader.meanProduct
         }
-        guard let meanProduct else { return nil }
-        let svm = parts.svm.map { $0.bias + sums[0] } ?? 0
-        return Components(svm: svm, centroid: centroidScore(xc: sums[1], xMean: meanProduct), author: author)
+
+        /// The components of a stored paper vector.
+        /// - Returns: `nil` when the record belongs to another generation of the ranking space than `generation`.
+        func components(record bytes: [UInt8], generation: UInt32) throws(RecordCodec.Failure) -> Components? {
+            var sums = SIMD2<Float>()
+            var author: Float = 0
+            let meanProduct: Float? = try bytes.withUnsafeBufferPointer { buffer throws(RecordCodec.Failure) in
+                var reader = try PaperVectorReader(buffer)
+                guard reader.generation == generation else { return nil }
+                while let (key, value) = try reader.nextAuthor() { author += model.authorProfile.weight(of: key) * value }
+                try fused.withUnsafeBufferPointer { table throws(RecordCodec.Failure) in
+                    let count = UInt64(table.count)
+                    while let (key, value) = try reader.nextFeature() {
+                        sums += (key < count ? table[Int(key)] : model.fusedWeights(of: key)) * value
+                    }
+                }
+                return reader.meanProduct
+            }
+            guard let meanProduct else { return nil }
+            let svm = model.parts.svm.map { $0.bias + sums[0] } ?? 0
+            return Components(svm: svm, centroid: model.centroidScore(xc: sums[1], xMean: meanProduct), author: author)
+        }
     }
 
     /// Weighted sum of the standardised components (those with a weight and something to go on).

@@ -82,6 +82,11 @@ struct BinaryReader {
 
     var isAtEnd: Bool { offset >= bytes.count }
 
+    /// Leaves the rest unread on purpose (a reader that found what it wanted early).
+    mutating func skipRest() {
+        offset = bytes.count
+    }
+
     mutating func byte() throws(Failure) -> UInt8 {
         guard offset < bytes.count else { throw Failure(offset: offset, expected: "a byte") }
         defer { offset += 1 }
