@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Installs what Folio needs to build on Debian: LevelDB's headers and library, OpenBLAS (and libxml2
-# for Atom feeds, usually already there with the Swift toolchain). Idempotent; quiet when all is present.
+# Installs what Folio needs to build on Debian: LevelDB's headers and library, OpenBLAS, and libxml2's
+# development link (Atom feeds; the release build links Foundation's XML part statically, which links
+# -lxml2). Idempotent; quiet when all is present.
 set -euo pipefail
 
 missing=()
 [ -f /usr/include/leveldb/c.h ] || missing+=(libleveldb-dev)
-ldconfig -p 2>/dev/null | grep -q 'libxml2\.so' || missing+=(libxml2)
+ldconfig -p 2>/dev/null | grep -q 'libxml2\.so ' || missing+=(libxml2-dev)
 # OpenBLAS for the sentence encoder, which opens libopenblas.so.0 when it first runs (not linked, so
 # other commands do not start its threads).
 ldconfig -p 2>/dev/null | grep -q 'libopenblas\.so\.0 ' || missing+=(libopenblas-dev)

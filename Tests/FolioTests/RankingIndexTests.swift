@@ -159,6 +159,29 @@ struct RankingIndexTests {
         }
     }
 
+    @Test func scoringRecordsInPlaceEqualsScoringDecodedVectors() throws {
+        let engine = try engine()
+        let papers = try engine.papers(limit: 40).map(\.id)
+        try engine.record(.like, papers: Array(papers.prefix(6)), user: "ann", at: now)
+        try engine.record(.dislike, papers: Array(papers.suffix(2)), user: "ann", at: now)
+        try engine.withCore { core in
+            var corpus = try Corpus(store: core.store, model: core.model)
+            let taste = try core.recommender.taste(of: "ann", now: now, corpus: &corpus).model
+            #expect(taste.svm != nil)
+            let stored = try corpus.storedPapers(papers)
+            #expect(stored.count == papers.count)
+            for fusing in [true, false] {
+                let scorer = taste.recordScorer(fusing: fusing)
+                for paper in stored {
+                    let inPlace = try #require(try scorer.components(record: paper.record, generation: corpus.head.generation))
+                    let entry = try corpus.entry(paper)
+                    let decoded = taste.components(entry.vector, entry.authorVector, meanProduct: entry.meanProduct)
+                    #expect(inPlace.svm == decoded.svm && inPlace.centroid == decoded.centroid && inPlace.author == decoded.author)
+                }
+            }
+        }
+    }
+
     @Test func aStoredTasteMatchesAFreshlyTrainedOne() throws {
         let engine = try engine()
         try engine.record(.like, papers: try engine.papers(limit: 6).map(\.id), user: "ann", at: now)

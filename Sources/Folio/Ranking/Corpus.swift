@@ -69,24 +69,82 @@ struct Corpus {
     }
 
     /// Adds the given papers (those that exist), with their listing day and daily-page count.
-    /// Their records are read in key order in one pass (``KeyValueReader/values(for:)``).
+    /// Their records are read in key order in one pass each (``KeyValueReader/values(for:)``); a paper
+    /// with a current stored vector has only the head of its terms record read.
     mutating func load(_ ids: some Sequence<String>) throws {
         var seen = Set<String>()
-        let wanted = ids.filter { position[$0] == nil && seen.insert($0).inserted }
+        // Key order, the same for both prefixes: the order the reads walk the store in.
+        let wanted = ids.filter { position[$0] == nil && seen.insert($0).inserted }.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         guard !wanted.isEmpty else { return }
-        let termKeys = wanted.map(Keys.paperTerms).sorted { $0.lexicographicallyPrecedes($1) }
-        let vectorKeys = wanted.map(Keys.paperVector).sorted { $0.lexicographicallyPrecedes($1) }
-        let termRecords = Dictionary(uniqueKeysWithValues: zip(termKeys.map { Keys.component(after: Keys.paperTermsPrefix, in: $0) },
-                                                               try store.keyValues.values(for: termKeys)))
-        let vectorRecords = Dictionary(uniqueKeysWithValues: zip(vectorKeys.map { Keys.component(after: Keys.paperVectors, in: $0) },
-                                                                 try store.keyValues.values(for: vectorKeys)))
-        for id in wanted {
-            guard let termBytes = termRecords[id] ?? nil else { continue }
-            let terms = try decoding { () throws(RecordCodec.Failure) in try PaperTerms(record: termBytes) }
-            self.terms[id] = terms
-            let vector = try (vectorRecords[id] ?? nil).flatMap(currentVector) ?? space().vector(of: terms)
-            add(Entry(id: id, published: terms.published, dailyPages: terms.dailyPages, vector: vector.vector, authorVector: vector.authorVector, meanProduct: vector.meanProduct))
+        let termRecords = try store.keyValues.values(for: wanted.map(Keys.paperTerms))
+        let vectorRecords = try store.keyValues.values(for: wanted.map(Keys.paperVector))
+        for (index, id) in wanted.enumerated() {
+            guard let termBytes = termRecords[index] else { continue }
+            if let stored = try vectorRecords[index].flatMap(currentVector) {
+                let listing = try decoding { () throws(RecordCodec.Failure) in try PaperTerms.listing(record: termBytes) }
+                add(Entry(id: id, published: listing.published, dailyPages: listing.dailyPages, vector: stored.vector, authorVector: stored.authorVector, meanProduct: stored.meanProduct))
+            } else {
+                let terms = try decoding { () throws(RecordCodec.Failure) in try PaperTerms(record: termBytes) }
+                self.terms[id] = terms
+                let vector = try space().vector(of: terms)
+                add(Entry(id: id, published: terms.published, dailyPages: terms.dailyPages, vector: vector.vector, authorVector: vector.authorVector, meanProduct: vector.meanProduct))
+            }
         }
+    }
+
+    /// A paper as stored, for scoring many without decoding their vectors (``TasteModel/RecordScorer``).
+    struct StoredPaper: Sendable {
+        var id: String
+        var published: Day
+        var dailyPages: Int
+        /// Its ``PaperVector`` record in the current generation.
+        var record: [UInt8]
+    }
+
+    /// The given papers as stored (those that exist), in key order, their records read in one pass
+    /// each; a paper without a current vector record gets one made now.
+    mutating func storedPapers(_ ids: some Sequence<String>) throws -> [StoredPaper] {
+        let wanted = Set(ids).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        let termRecords = try store.keyValues.values(for: wanted.map(Keys.paperTerms))
+        let vectorRecords = try store.keyValues.values(for: wanted.map(Keys.paperVector))
+        var papers: [StoredPaper] = []
+        papers.reserveCapacity(wanted.count)
+        for (index, id) in wanted.enumerated() {
+            guard let termBytes = termRecords[index] else { continue }
+            if let record = vectorRecords[index], try Self.generation(of: record) == head.generation {
+                let listing = try decoding { () throws(RecordCodec.Failure) in try PaperTerms.listing(record: termBytes) }
+                papers.append(StoredPaper(id: id, published: listing.published, dailyPages: listing.dailyPages, record: record))
+            } else {
+                let terms = try decoding { () throws(RecordCodec.Failure) in try PaperTerms(record: termBytes) }
+                self.terms[id] = terms
+                papers.append(StoredPaper(id: id, published: terms.published, dailyPages: terms.dailyPages, record: try space().vector(of: terms).encoded()))
+            }
+        }
+        return papers
+    }
+
+    /// A stored paper as an entry, its vector decoded (and the entry added to the corpus).
+    mutating func entry(_ paper: StoredPaper) throws -> Entry {
+        if let known = self[paper.id] { return known }
+        let vector = try decoding { () throws(RecordCodec.Failure) in try PaperVector(record: paper.record) }
+        let entry = Entry(id: paper.id, published: paper.published, dailyPages: paper.dailyPages, vector: vector.vector,
+                          authorVector: vector.authorVector, meanProduct: vector.meanProduct)
+        add(entry)
+        return entry
+    }
+
+    private static func generation(of record: [UInt8]) throws -> UInt32 {
+        try record.withUnsafeBufferPointer { buffer throws(RecordCodec.Failure) in try PaperVectorReader(buffer).generation }
+    }
+
+    /// The vectors of these papers with every known word kept (``textVector(of:)``), their terms read in one pass.
+    mutating func textVectors(of entries: [Entry]) throws -> [SparseVector] {
+        let missing = entries.map(\.id).filter { terms[$0] == nil }.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        for (id, bytes) in zip(missing, try store.keyValues.values(for: missing.map(Keys.paperTerms))) {
+            guard let bytes else { continue }
+            terms[id] = try decoding { () throws(RecordCodec.Failure) in try PaperTerms(record: bytes) }
+        }
+        return try entries.map { try textVector(of: $0) }
     }
 
     /// The stored vectors of the given papers, without adding them (training reads the sample so);

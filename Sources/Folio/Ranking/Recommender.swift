@@ -128,7 +128,7 @@ struct Recommender {
             // Every stored vector is scored where it lies, in one pass (over key ranges on all cores):
             // the cost is one lookup per feature.
             let model = taste.model
-            let scorer = model.recordScorer()
+            let scorer = model.recordScorer(fusing: true)
             let generation = corpus.head.generation
             let scored = try corpus.mapStoredVectors { id, record in
                 reacted.contains(id) ? nil : try scorer.components(record: record, generation: generation)
@@ -146,7 +146,7 @@ struct Recommender {
         } else {
             try corpus.loadAll()
             let candidates = corpus.entries.filter { !reacted.contains($0.id) }
-            let textVectors = taste.model.interests.isEmpty ? nil : try candidates.map { try corpus.textVector(of: $0) }
+            let textVectors = taste.model.interests.isEmpty ? nil : try corpus.textVectors(of: candidates)
             ids = candidates.map(\.id)
             let embeddings = taste.model.usesEmbeddings ? try candidates.map { try embedding(of: $0.id) } : nil
             scores = taste.model.scores(candidates.map(\.vector), authorVectors: candidates.map(\.authorVector), textVectors: textVectors,
@@ -238,34 +238,69 @@ struct Recommender {
         let reacted = taste.feedback.reactedPapers
         // Candidates: listed within the window (a paper listed again counts from its latest listing).
         let listed = try store.listings(from: first, through: day)
-        try corpus.load(listed.keys.sorted())
-        let candidates = listed.keys.sorted().compactMap { id -> Corpus.Entry? in
-            guard !reacted.contains(id), shown[id, default: 0] < settings.maximumShowsWithoutReaction, var entry = corpus[id] else { return nil }
-            entry.published = listed[id]!
-            return entry
-        }
-        let textVectors = taste.model.interests.isEmpty ? nil : try candidates.map { try corpus.textVector(of: $0) }
-        let embeddings = taste.model.usesEmbeddings ? try candidates.map { try embedding(of: $0.id) } : nil
-        let tastes = taste.model.scores(candidates.map(\.vector), authorVectors: candidates.map(\.authorVector), textVectors: textVectors,
-                                        meanProducts: candidates.map(\.meanProduct), embeddings: embeddings)
+        var candidates = try corpus.storedPapers(listed.keys.filter { id in
+            !reacted.contains(id) && shown[id, default: 0] < settings.maximumShowsWithoutReaction
+        })
+        for index in candidates.indices { candidates[index].published = listed[candidates[index].id]! }
+        let tastes = try tasteScores(of: candidates, taste: taste.model, corpus: &corpus)
         let scoring = QueueScoring(settings: settings)
         let scores = candidates.indices.map { index in
             scoring.score(taste: Double(tastes[index]), published: candidates[index].published, dailyPages: candidates[index].dailyPages, on: day)
         }
+        // Vectors are decoded only for the candidates that diversity compares (those near the top).
+        var vectors: [Int: SparseVector] = [:]
+        func vector(_ index: Int) throws -> SparseVector {
+            if let known = vectors[index] { return known }
+            let decoded = try corpus.entry(candidates[index]).vector
+            vectors[index] = decoded
+            return decoded
+        }
+        var failure: (any Error)?
         let picked = QueueScoring.diversify(
             scores: scores, limit: limit - resurfacing.count, lambda: settings.diversityLambda,
-            similarity: { Double(candidates[$0].vector.dot(candidates[$1].vector)) },
+            similarity: { a, b in
+                do { return Double(try vector(a).dot(vector(b))) } catch { failure = failure ?? error; return 0 }
+            },
             tieBreak: { candidates[$0].id < candidates[$1].id }
         )
-        try corpus.prepareNames(of: namedFeatures(of: picked.map { candidates[$0] }, taste: taste))
-        let items = try picked.map { index in
-            let entry = candidates[index]
+        if let failure { throw failure }
+        let pickedEntries = try picked.map { index in
+            var entry = try corpus.entry(candidates[index])
+            entry.published = candidates[index].published
+            return entry
+        }
+        try corpus.prepareNames(of: namedFeatures(of: pickedEntries, taste: taste))
+        let items = try zip(picked, pickedEntries).map { index, entry in
             let paper = try store.paper(entry.id)
             return QueueItem(id: entry.id, title: paper?.title ?? "", kind: .new, score: (scores[index] * 1000).rounded() / 1000,
                              reasons: try reasons(for: entry, paper: paper, taste: taste, corpus: &corpus, day: day))
         }
         return DailyQueue(date: day, user: user, items: Self.interleave(items, resurfacing, at: model.resurfacing.positions),
                           overdue: due.count - resurfacing.count)
+    }
+
+    /// The taste's scores of a day's candidates, standardised over them: read from their stored
+    /// records in place when the taste is linear in them (no interests, no neighbour score), else from
+    /// their decoded vectors.
+    private func tasteScores(of candidates: [Corpus.StoredPaper], taste: TasteModel, corpus: inout Corpus) throws -> [Float] {
+        guard !taste.isEmpty else { return [Float](repeating: 0, count: candidates.count) }
+        let embeddings = taste.usesEmbeddings
+            ? try store.keyValues.values(for: candidates.map { Keys.paperEmbedding($0.id) }).map { try $0.map(PaperEmbedding.decode) }
+            : nil
+        guard taste.interests.isEmpty, taste.learner.neighborWeight == 0 else {
+            let entries = try candidates.map { try corpus.entry($0) }
+            let textVectors = taste.interests.isEmpty ? nil : try corpus.textVectors(of: entries)
+            return taste.scores(entries.map(\.vector), authorVectors: entries.map(\.authorVector), textVectors: textVectors,
+                                meanProducts: entries.map(\.meanProduct), embeddings: embeddings)
+        }
+        let scorer = taste.recordScorer(fusing: false)
+        let generation = corpus.head.generation
+        let components = try candidates.indices.map { index in
+            var parts = try scorer.components(record: candidates[index].record, generation: generation) ?? .init()
+            if let embedding = embeddings?[index] { parts.setEmbedding(taste.embeddingScores(embedding)) }
+            return parts
+        }
+        return taste.combine(components)
     }
 
     /// Puts `inserted` at the 1-based `positions` of `items` (or at the end when the queue is shorter).

@@ -244,24 +244,26 @@ struct TasteModel: Sendable {
                    author: authorScore(authorVector))
     }
 
-    /// What scores stored paper vectors where they lie (``RecordScorer``): made once per pass over the
-    /// catalogue, not with every taste (a queue scores a day's candidates and needs none).
-    func recordScorer() -> RecordScorer {
-        RecordScorer(model: self)
+    /// What scores stored paper vectors where they lie (``RecordScorer``).
+    /// - Parameter fusing: whether to lay the SVM's and the centroid's weights side by side in one table
+    ///   first, which pays when scoring the whole catalogue, not a day's candidates.
+    func recordScorer(fusing: Bool) -> RecordScorer {
+        RecordScorer(model: self, fusing: fusing)
     }
 
     /// Scores stored paper vectors read in place (no arrays built): one pass over a record's
     /// features, each looking up the SVM's and the centroid's weights at once in a table made for it.
     struct RecordScorer: Sendable {
         let model: TasteModel
-        /// SVM and centroid weights side by side, so scoring a stored vector is one lookup per feature.
+        /// SVM and centroid weights side by side, so scoring a stored vector is one lookup per feature
+        /// (empty when not fusing: two lookups per feature then).
         private let fused: [SIMD2<Float>]
 
-        init(model: TasteModel) {
+        init(model: TasteModel, fusing: Bool) {
             self.model = model
             let parts = model.parts
             let largest = [parts.svm?.weights.keys.last, parts.centroid.keys.last].compactMap { $0 }.max()
-            if let largest, largest < WeightTable.denseLimit {
+            if fusing, let largest, largest < WeightTable.denseLimit {
                 var table = [SIMD2<Float>](repeating: .zero, count: Int(largest) + 1)
                 if let svm = parts.svm { for (key, value) in zip(svm.weights.keys, svm.weights.values) { table[Int(key)][0] = value } }
                 for (key, value) in zip(parts.centroid.keys, parts.centroid.values) { table[Int(key)][1] = value }

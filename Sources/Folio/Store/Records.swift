@@ -232,6 +232,15 @@ struct PaperTerms: Equatable, Sendable {
                               published: published, dailyPages: dailyPages)
         }
     }
+
+    /// The listing day and daily-page count of a record, read without its terms (they come first).
+    static func listing(record bytes: [UInt8]) throws(RecordCodec.Failure) -> (published: Day, dailyPages: Int) {
+        try RecordCodec.decode("paper terms", bytes, versions: 1 ... recordVersion) { reader, _ throws(BinaryReader.Failure) in
+            let listing = (published: try reader.day(), dailyPages: try reader.count())
+            reader.skipRest()
+            return listing
+        }
+    }
 }
 
 /// What Folio keeps about a user beyond the event log.
