@@ -73,8 +73,8 @@ struct Corpus {
     /// with a current stored vector has only the head of its terms record read.
     mutating func load(_ ids: some Sequence<String>) throws {
         var seen = Set<String>()
-        // Key order, the same for both prefixes: the order the reads walk the store in.
-        let wanted = ids.filter { position[$0] == nil && seen.insert($0).inserted }.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        // Key order (for the ASCII ids of every source), the same for both prefixes: the order the reads walk the store in.
+        let wanted = ids.filter { position[$0] == nil && seen.insert($0).inserted }.sorted()
         guard !wanted.isEmpty else { return }
         let termRecords = try store.keyValues.values(for: wanted.map(Keys.paperTerms))
         let vectorRecords = try store.keyValues.values(for: wanted.map(Keys.paperVector))
@@ -104,7 +104,7 @@ struct Corpus {
     /// The given papers as stored (those that exist), in key order, their records read in one pass
     /// each; a paper without a current vector record gets one made now.
     mutating func storedPapers(_ ids: some Sequence<String>) throws -> [StoredPaper] {
-        let wanted = Set(ids).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        let wanted = Set(ids).sorted()
         let termRecords = try store.keyValues.values(for: wanted.map(Keys.paperTerms))
         let vectorRecords = try store.keyValues.values(for: wanted.map(Keys.paperVector))
         var papers: [StoredPaper] = []
@@ -139,7 +139,7 @@ struct Corpus {
 
     /// The vectors of these papers with every known word kept (``textVector(of:)``), their terms read in one pass.
     mutating func textVectors(of entries: [Entry]) throws -> [SparseVector] {
-        let missing = entries.map(\.id).filter { terms[$0] == nil }.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        let missing = entries.map(\.id).filter { terms[$0] == nil }.sorted()
         for (id, bytes) in zip(missing, try store.keyValues.values(for: missing.map(Keys.paperTerms))) {
             guard let bytes else { continue }
             terms[id] = try decoding { () throws(RecordCodec.Failure) in try PaperTerms(record: bytes) }

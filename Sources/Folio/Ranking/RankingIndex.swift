@@ -56,16 +56,20 @@ struct RankingIndex {
     /// The keys of the given features (indices in the space), read in one pass over the stored keys
     /// that stops at the largest index: naming a queue's features does not decode all of them.
     func featureKeys(of features: some Sequence<UInt64>) throws -> [UInt64: UInt64] {
-        let wanted = Set(features)
-        guard let last = wanted.max(), let bytes = try store.keyValues.value(for: Keys.rankingKeys) else { return [:] }
+        let wanted = Set(features).sorted()
+        guard let last = wanted.last, let bytes = try store.keyValues.value(for: Keys.rankingKeys) else { return [:] }
         return try decoding { () throws(RecordCodec.Failure) in
             try RecordCodec.decode("feature keys", bytes, version: 1) { reader throws(BinaryReader.Failure) in
                 let count = try reader.count(atMost: bytes.count)
                 var keys: [UInt64: UInt64] = [:]
                 var key: UInt64 = 0
+                var next = 0
                 for index in 0 ..< min(UInt64(count), last + 1) {
                     key &+= try reader.varint()
-                    if wanted.contains(index) { keys[index] = key }
+                    if index == wanted[next] {
+                        keys[index] = key
+                        next += 1
+                    }
                 }
                 reader.skipRest()
                 return keys
