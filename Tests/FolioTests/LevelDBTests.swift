@@ -97,6 +97,38 @@ struct LevelDBTests {
         #expect(try db.values(for: [key(40), key(41)]) == [[], nil])
     }
 
+    @Test func scanningInPlaceSeesWhatAScanSees() throws {
+        let db = try open()
+        var batch = KeyValueBatch()
+        for key in ["a/1", "b/1", "b/2", "b/3", "b/4", "c/1"] { batch.put(Array("value of \(key)".utf8), for: Array(key.utf8)) }
+        batch.put([], for: Array("b/5".utf8))
+        try db.write(batch, durable: false)
+        func inPlace(_ reader: any KeyValueReader, from start: String?, stopAfter: Int = .max) throws -> [[UInt8]] {
+            var seen: [[UInt8]] = []
+            try reader.scanInPlace(prefix: Array("b/".utf8), from: start.map { Array($0.utf8) }) { key, value in
+                seen.append(Array(key) + [0] + Array(value))
+                return seen.count < stopAfter
+            }
+            return seen
+        }
+        func copied(from start: String?, stopAfter: Int = .max) throws -> [[UInt8]] {
+            var seen: [[UInt8]] = []
+            try db.scan(prefix: Array("b/".utf8), from: start.map { Array($0.utf8) }, reverse: false) { key, value in
+                seen.append(key + [0] + value)
+                return seen.count < stopAfter
+            }
+            return seen
+        }
+        for reader: any KeyValueReader in [db, db.snapshot()] {
+            #expect(try inPlace(reader, from: nil) == copied(from: nil))
+            #expect(try inPlace(reader, from: nil).count == 5)
+            #expect(try inPlace(reader, from: "b/3") == copied(from: "b/3"))
+            #expect(try inPlace(reader, from: "a") == copied(from: nil))
+            #expect(try inPlace(reader, from: "b/2", stopAfter: 2) == copied(from: "b/2", stopAfter: 2))
+            #expect(try inPlace(reader, from: "c").isEmpty)
+        }
+    }
+
     @Test func snapshotDoesNotSeeLaterWrites() throws {
         let db = try open()
         var batch = KeyValueBatch()

@@ -203,7 +203,7 @@ struct RankingIndexTests {
         let engine = try engine()
         try engine.withCore { core in
             var corpus = try Corpus(store: core.store, model: core.model)
-            let lengths: @Sendable (String, [UInt8]) throws -> Int? = { id, record in id.hasSuffix("0") ? nil : record.count }
+            let lengths: @Sendable (String, UnsafeBufferPointer<UInt8>) throws -> Int? = { id, record in id.hasSuffix("0") ? nil : record.count }
             let whole = try corpus.mapStoredVectors(partitions: 1, lengths) { _ in nil }
             let split = try corpus.mapStoredVectors(partitions: partitions, lengths) { _ in nil }
             #expect(whole.count > 150)

@@ -172,7 +172,7 @@ struct Corpus {
             }
             return
         }
-        let stored = try mapStoredVectors { _, record in try PaperVector(record: record) } stale: { entry in
+        let stored = try mapStoredVectors { _, record in try PaperVector(record: Array(record)) } stale: { entry in
             PaperVector(generation: 0, vector: entry.vector, authorVector: entry.authorVector, meanProduct: entry.meanProduct)
         }
         for (id, vector) in stored where position[id] == nil {
@@ -187,24 +187,23 @@ struct Corpus {
     /// in key order, then the stale papers', whatever the threads did: the same store gives the same list.
     /// - Parameter partitions: how many key ranges to scan at once (default: ``KeyRanges/partitions(forPapers:)``).
     mutating func mapStoredVectors<T: Sendable>(
-        partitions: Int? = nil, _ current: @escaping @Sendable (String, [UInt8]) throws -> T?, stale: (Entry) throws -> T?
+        partitions: Int? = nil, _ current: @escaping @Sendable (String, UnsafeBufferPointer<UInt8>) throws -> T?, stale: (Entry) throws -> T?
     ) throws -> [(id: String, value: T)] {
         let bounds = try partitionBounds(partitions ?? KeyRanges.partitions(forPapers: head.documentCount))
         let parts = ScanResults<T>(count: bounds.count - 1)
         let store = store
-        let generation = UInt64(head.generation)
+        let generation = head.generation
         DispatchQueue.concurrentPerform(iterations: bounds.count - 1) { part in
             do {
                 var results: [(id: String, value: T)] = []
                 var others: [String] = []
                 var visited = 0
-                try store.keyValues.scan(prefix: Keys.paperVectors, from: bounds[part], reverse: false) { key, value in
+                // Records are lent in place: `current` reads each where it lies, nothing is copied.
+                try store.keyValues.scanInPlace(prefix: Keys.paperVectors, from: bounds[part]) { key, value in
                     if let end = bounds[part + 1], !key.lexicographicallyPrecedes(end) { return false }
-                    let id = Keys.component(after: Keys.paperVectors, in: key)
+                    let id = String(decoding: key[Keys.paperVectors.count...], as: UTF8.self)
                     visited += 1
-                    // The generation is the varint after the version byte.
-                    var reader = BinaryReader(value, offset: 1)
-                    if (try? reader.varint()) == generation {
+                    if (try? PaperVectorReader(value).generation) == generation {
                         if let mapped = try current(id, value) { results.append((id, mapped)) }
                     } else {
                         others.append(id)

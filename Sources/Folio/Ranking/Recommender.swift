@@ -367,14 +367,10 @@ struct Recommender {
         let weights = WeightTable(target.vector)
         let generation = corpus.head.generation
         let similar = try corpus.mapStoredVectors { other, record -> Float? in
-            let similarity = try record.withUnsafeBufferPointer { buffer throws(RecordCodec.Failure) -> Float? in
-                var reader = try PaperVectorReader(buffer)
-                guard reader.generation == generation else { return nil }
-                var sum: Float = 0
-                while let (key, value) = try reader.nextFeature() { sum += weights.weight(of: key) * value }
-                return sum
-            }
-            guard let similarity, other != id, !rejected.contains(other) else { return nil }
+            var reader = try PaperVectorReader(record)
+            guard reader.generation == generation, other != id, !rejected.contains(other) else { return nil }
+            var similarity: Float = 0
+            while let (key, value) = try reader.nextFeature() { similarity += weights.weight(of: key) * value }
             let score = embedded.isEmpty ? similarity : mixed(other, similarity)
             return score > 0 ? score : nil
         } stale: { entry in

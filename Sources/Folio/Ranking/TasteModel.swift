@@ -276,23 +276,24 @@ struct TasteModel: Sendable {
         /// The components of a stored paper vector.
         /// - Returns: `nil` when the record belongs to another generation of the ranking space than `generation`.
         func components(record bytes: [UInt8], generation: UInt32) throws(RecordCodec.Failure) -> Components? {
+            try bytes.withUnsafeBufferPointer { buffer throws(RecordCodec.Failure) in try components(record: buffer, generation: generation) }
+        }
+
+        /// The same, of a record where it lies.
+        func components(record buffer: UnsafeBufferPointer<UInt8>, generation: UInt32) throws(RecordCodec.Failure) -> Components? {
             var sums = SIMD2<Float>()
             var author: Float = 0
-            let meanProduct: Float? = try bytes.withUnsafeBufferPointer { buffer throws(RecordCodec.Failure) in
-                var reader = try PaperVectorReader(buffer)
-                guard reader.generation == generation else { return nil }
-                while let (key, value) = try reader.nextAuthor() { author += model.authorProfile.weight(of: key) * value }
-                try fused.withUnsafeBufferPointer { table throws(RecordCodec.Failure) in
-                    let count = UInt64(table.count)
-                    while let (key, value) = try reader.nextFeature() {
-                        sums += (key < count ? table[Int(key)] : model.fusedWeights(of: key)) * value
-                    }
+            var reader = try PaperVectorReader(buffer)
+            guard reader.generation == generation else { return nil }
+            while let (key, value) = try reader.nextAuthor() { author += model.authorProfile.weight(of: key) * value }
+            try fused.withUnsafeBufferPointer { table throws(RecordCodec.Failure) in
+                let count = UInt64(table.count)
+                while let (key, value) = try reader.nextFeature() {
+                    sums += (key < count ? table[Int(key)] : model.fusedWeights(of: key)) * value
                 }
-                return reader.meanProduct
             }
-            guard let meanProduct else { return nil }
             let svm = model.parts.svm.map { $0.bias + sums[0] } ?? 0
-            return Components(svm: svm, centroid: model.centroidScore(xc: sums[1], xMean: meanProduct), author: author)
+            return Components(svm: svm, centroid: model.centroidScore(xc: sums[1], xMean: reader.meanProduct), author: author)
         }
     }
 

@@ -20,6 +20,13 @@ protocol KeyValueReader: Sendable {
     /// The values stored under `keys`, in the order of `keys` (fastest when they are sorted and close together).
     func values(for keys: [[UInt8]]) throws(StoreError) -> [[UInt8]?]
 
+    /// Like ``scan(prefix:from:reverse:_:)`` forwards, but lends each key and value where they lie,
+    /// valid only during the call to `body`: for passes that read every record once (no copies).
+    func scanInPlace(
+        prefix: [UInt8], from start: [UInt8]?,
+        _ body: (_ key: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) throws -> Bool
+    ) throws
+
     /// Visits the entries whose keys start with `prefix`, in key order (or reverse key order),
     /// starting at `start` when given (inclusive), until `body` returns `false`.
     func scan(
@@ -31,6 +38,14 @@ protocol KeyValueReader: Sendable {
 }
 
 extension KeyValueReader {
+    func scanInPlace(
+        prefix: [UInt8], from start: [UInt8]?,
+        _ body: (_ key: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) throws -> Bool
+    ) throws {
+        try scan(prefix: prefix, from: start, reverse: false) { key, value in
+            try key.withUnsafeBufferPointer { key in try value.withUnsafeBufferPointer { value in try body(key, value) } }
+        }
+    }
     /// The values stored under `keys`, in the order of `keys`: one ``value(for:)`` each. A store that
     /// can read many keys in one pass (an iterator that walks to the next key when it is near) overrides it.
     func values(for keys: [[UInt8]]) throws(StoreError) -> [[UInt8]?] {

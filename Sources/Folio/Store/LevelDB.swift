@@ -239,6 +239,40 @@ final class LevelDB: OrderedKeyValueStore, @unchecked Sendable {
         if let message = Self.consume(error) { throw StoreError(levelDBMessage: message, path: path) }
     }
 
+    func scanInPlace(
+        prefix: [UInt8], from start: [UInt8]?,
+        _ body: (_ key: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) throws -> Bool
+    ) throws {
+        try scanInPlace(prefix: prefix, from: start, options: readOptions, body)
+    }
+
+    fileprivate func scanInPlace(
+        prefix: [UInt8], from start: [UInt8]?, options: OpaquePointer,
+        _ body: (_ key: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) throws -> Bool
+    ) throws {
+        let db = try openHandle()
+        guard let iterator = leveldb_create_iterator(db, options) else { return }
+        defer { leveldb_iter_destroy(iterator) }
+        let first = start.map { $0.lexicographicallyPrecedes(prefix) ? prefix : $0 } ?? prefix
+        first.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { leveldb_iter_seek(iterator, $0.baseAddress, $0.count) }
+        }
+        while leveldb_iter_valid(iterator) != 0 {
+            var keyLength = 0
+            var valueLength = 0
+            guard let keyPointer = leveldb_iter_key(iterator, &keyLength) else { break }
+            let key = UnsafeBufferPointer(start: UnsafeRawPointer(keyPointer).assumingMemoryBound(to: UInt8.self), count: keyLength)
+            guard key.starts(with: prefix) else { break }
+            let valuePointer = leveldb_iter_value(iterator, &valueLength)
+            let value = UnsafeBufferPointer(start: valuePointer.map { UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self) }, count: valueLength)
+            guard try body(key, value) else { break }
+            leveldb_iter_next(iterator)
+        }
+        var error: UnsafeMutablePointer<CChar>?
+        leveldb_iter_get_error(iterator, &error)
+        if let message = Self.consume(error) { throw StoreError(levelDBMessage: message, path: path) }
+    }
+
     private static func currentKey(_ iterator: OpaquePointer) -> [UInt8] {
         var length = 0
         guard let pointer = leveldb_iter_key(iterator, &length) else { return [] }
@@ -351,6 +385,13 @@ private final class LevelDBSnapshot: KeyValueReader, @unchecked Sendable {
         try database.values(for: keys, options: options())
     }
 
+    func scanInPlace(
+        prefix: [UInt8], from start: [UInt8]?,
+        _ body: (_ key: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) throws -> Bool
+    ) throws {
+        try database.scanInPlace(prefix: prefix, from: start, options: options(), body)
+    }
+
     func scan(
         prefix: [UInt8], from start: [UInt8]?, reverse: Bool,
         _ body: (_ key: [UInt8], _ value: [UInt8]) throws -> Bool
@@ -370,6 +411,13 @@ private struct VerifyingReader: KeyValueReader, @unchecked Sendable {
 
     func values(for keys: [[UInt8]]) throws(StoreError) -> [[UInt8]?] {
         try database.values(for: keys, options: options)
+    }
+
+    func scanInPlace(
+        prefix: [UInt8], from start: [UInt8]?,
+        _ body: (_ key: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) throws -> Bool
+    ) throws {
+        try database.scanInPlace(prefix: prefix, from: start, options: options, body)
     }
 
     func scan(
