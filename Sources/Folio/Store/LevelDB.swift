@@ -16,6 +16,11 @@ final class LevelDB: OrderedKeyValueStore, @unchecked Sendable {
         var writeBufferBytes = 8 << 20
         var blockCacheBytes = 32 << 20
         var bloomFilterBitsPerKey = 10
+        /// Table files kept open at once. LevelDB maps each open table file into memory, and every page
+        /// a read touches stays in the process's resident set while the file is open: at LevelDB's
+        /// default (1,000) a 2 GB store of a million papers kept 700 MB of table pages resident after
+        /// ingest. Tables beyond this are opened again when read (a scan opens each once).
+        var maximumOpenFiles = 200
     }
 
     let path: String
@@ -35,6 +40,7 @@ final class LevelDB: OrderedKeyValueStore, @unchecked Sendable {
         leveldb_options_set_create_if_missing(options, settings.createIfMissing ? 1 : 0)
         leveldb_options_set_paranoid_checks(options, settings.paranoidChecks ? 1 : 0)
         leveldb_options_set_write_buffer_size(options, settings.writeBufferBytes)
+        leveldb_options_set_max_open_files(options, Int32(settings.maximumOpenFiles))
         cache = settings.blockCacheBytes > 0 ? leveldb_cache_create_lru(settings.blockCacheBytes) : nil
         if let cache { leveldb_options_set_cache(options, cache) }
         filterPolicy = settings.bloomFilterBitsPerKey > 0
