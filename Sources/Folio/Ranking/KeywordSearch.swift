@@ -18,7 +18,7 @@ struct KeywordSearch {
         guard counts.papers > 0 else { return [] }
         let averageLength = max(1, Double(counts.termOccurrences) / Double(counts.papers))
         var scores: [String: Double] = [:]
-        var matched: [String: [String]] = [:]
+        var matching: [(term: String, papers: Set<String>)] = []
         var seen: Set<String> = []
         for term in analyzer.terms(query) where seen.insert(term).inserted {
             guard let entry = try store.termEntry(term), entry.documentFrequency > 0 else { continue }
@@ -26,19 +26,25 @@ struct KeywordSearch {
             let idf = log(1 + (Double(counts.papers) - frequency + 0.5) / (frequency + 0.5))
             // Later chunks supersede earlier ones for the same paper (its text was completed).
             var postings: [String: Posting] = [:]
+            postings.reserveCapacity(Int(entry.documentFrequency))
             try store.keyValues.scan(prefix: Keys.postings(of: entry.id)) { _, value in
                 for posting in try PostingChunk.decode(value) { postings[posting.paperID] = posting }
                 return true
             }
+            scores.reserveCapacity(scores.count + postings.count)
             for (id, posting) in postings {
                 let tf = settings.titleWeight * Double(posting.titleCount) + Double(posting.abstractCount)
                 let norm = settings.k1 * (1 - settings.b + settings.b * Double(posting.length) / averageLength)
                 scores[id, default: 0] += idf * tf * (settings.k1 + 1) / (tf + norm)
-                matched[id, default: []].append(term)
             }
+            matching.append((term, Set(postings.keys)))
         }
-        return scores.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(limit).map {
-            Hit(id: $0.key, score: $0.value, matchedTerms: matched[$0.key] ?? [])
+        // The best `limit` by score, then id; which terms matched is worked out for those alone.
+        let ids = Array(scores.keys)
+        let values = ids.map { scores[$0]! }
+        let best = Recommender.top(limit, of: ids.indices, by: { values[$0] }, tieBreak: { ids[$0] < ids[$1] })
+        return best.map { index in
+            Hit(id: ids[index], score: values[index], matchedTerms: matching.filter { $0.papers.contains(ids[index]) }.map(\.term))
         }
     }
 }
