@@ -69,27 +69,8 @@ struct Corpus {
     }
 
     /// Adds the given papers (those that exist), with their listing day and daily-page count.
-    /// Their records are read in key order in one pass each (``KeyValueReader/values(for:)``); a paper
-    /// with a current stored vector has only the head of its terms record read.
     mutating func load(_ ids: some Sequence<String>) throws {
-        var seen = Set<String>()
-        // Key order (for the ASCII ids of every source), the same for both prefixes: the order the reads walk the store in.
-        let wanted = ids.filter { position[$0] == nil && seen.insert($0).inserted }.sorted()
-        guard !wanted.isEmpty else { return }
-        let termRecords = try store.keyValues.values(for: wanted.map(Keys.paperTerms))
-        let vectorRecords = try store.keyValues.values(for: wanted.map(Keys.paperVector))
-        for (index, id) in wanted.enumerated() {
-            guard let termBytes = termRecords[index] else { continue }
-            if let stored = try vectorRecords[index].flatMap(currentVector) {
-                let listing = try decoding { () throws(RecordCodec.Failure) in try PaperTerms.listing(record: termBytes) }
-                add(Entry(id: id, published: listing.published, dailyPages: listing.dailyPages, vector: stored.vector, authorVector: stored.authorVector, meanProduct: stored.meanProduct))
-            } else {
-                let terms = try decoding { () throws(RecordCodec.Failure) in try PaperTerms(record: termBytes) }
-                self.terms[id] = terms
-                let vector = try space().vector(of: terms)
-                add(Entry(id: id, published: terms.published, dailyPages: terms.dailyPages, vector: vector.vector, authorVector: vector.authorVector, meanProduct: vector.meanProduct))
-            }
-        }
+        for paper in try storedPapers(ids.filter { position[$0] == nil }) { _ = try entry(paper) }
     }
 
     /// A paper as stored, for scoring many without decoding their vectors (``TasteModel/RecordScorer``).
@@ -102,8 +83,10 @@ struct Corpus {
     }
 
     /// The given papers as stored (those that exist), in key order, their records read in one pass
-    /// each; a paper without a current vector record gets one made now.
+    /// each (``KeyValueReader/values(for:)``: a terms record's head only, when the paper has a current
+    /// vector record); a paper without one gets it made now, at the stored precision.
     mutating func storedPapers(_ ids: some Sequence<String>) throws -> [StoredPaper] {
+        // Key order (for the ASCII ids of every source), the same for both prefixes: the order the reads walk the store in.
         let wanted = Set(ids).sorted()
         let termRecords = try store.keyValues.values(for: wanted.map(Keys.paperTerms))
         let vectorRecords = try store.keyValues.values(for: wanted.map(Keys.paperVector))
