@@ -202,6 +202,15 @@ final class LevelDB: OrderedKeyValueStore, @unchecked Sendable {
         prefix: [UInt8], from start: [UInt8]?, reverse: Bool, options: OpaquePointer,
         _ body: (_ key: [UInt8], _ value: [UInt8]) throws -> Bool
     ) throws {
+        try iterate(prefix: prefix, from: start, reverse: reverse, options: options) { key, value in try body(Array(key), Array(value)) }
+    }
+
+    /// The one iteration loop: lends each entry's key and value where LevelDB holds them, valid only
+    /// during the call to `body`.
+    private func iterate(
+        prefix: [UInt8], from start: [UInt8]?, reverse: Bool, options: OpaquePointer,
+        _ body: (_ key: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) throws -> Bool
+    ) throws {
         let db = try openHandle()
         guard let iterator = leveldb_create_iterator(db, options) else { return }
         defer { leveldb_iter_destroy(iterator) }
@@ -230,13 +239,13 @@ final class LevelDB: OrderedKeyValueStore, @unchecked Sendable {
         }
 
         while leveldb_iter_valid(iterator) != 0 {
-            let key = Self.currentKey(iterator)
+            var keyLength = 0
+            var valueLength = 0
+            guard let keyPointer = leveldb_iter_key(iterator, &keyLength) else { break }
+            let key = UnsafeBufferPointer(start: UnsafeRawPointer(keyPointer).assumingMemoryBound(to: UInt8.self), count: keyLength)
             guard key.starts(with: prefix) else { break }
-            var length = 0
-            let valuePointer = leveldb_iter_value(iterator, &length)
-            let value = valuePointer.map { pointer in
-                pointer.withMemoryRebound(to: UInt8.self, capacity: length) { Array(UnsafeBufferPointer(start: $0, count: length)) }
-            } ?? []
+            let valuePointer = leveldb_iter_value(iterator, &valueLength)
+            let value = UnsafeBufferPointer(start: valuePointer.map { UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self) }, count: valueLength)
             guard try body(key, value) else { break }
             if reverse { leveldb_iter_prev(iterator) } else { leveldb_iter_next(iterator) }
         }
@@ -256,27 +265,7 @@ final class LevelDB: OrderedKeyValueStore, @unchecked Sendable {
         prefix: [UInt8], from start: [UInt8]?, options: OpaquePointer,
         _ body: (_ key: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) throws -> Bool
     ) throws {
-        let db = try openHandle()
-        guard let iterator = leveldb_create_iterator(db, options) else { return }
-        defer { leveldb_iter_destroy(iterator) }
-        let first = start.map { $0.lexicographicallyPrecedes(prefix) ? prefix : $0 } ?? prefix
-        first.withUnsafeBufferPointer { buffer in
-            buffer.withMemoryRebound(to: CChar.self) { leveldb_iter_seek(iterator, $0.baseAddress, $0.count) }
-        }
-        while leveldb_iter_valid(iterator) != 0 {
-            var keyLength = 0
-            var valueLength = 0
-            guard let keyPointer = leveldb_iter_key(iterator, &keyLength) else { break }
-            let key = UnsafeBufferPointer(start: UnsafeRawPointer(keyPointer).assumingMemoryBound(to: UInt8.self), count: keyLength)
-            guard key.starts(with: prefix) else { break }
-            let valuePointer = leveldb_iter_value(iterator, &valueLength)
-            let value = UnsafeBufferPointer(start: valuePointer.map { UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self) }, count: valueLength)
-            guard try body(key, value) else { break }
-            leveldb_iter_next(iterator)
-        }
-        var error: UnsafeMutablePointer<CChar>?
-        leveldb_iter_get_error(iterator, &error)
-        if let message = Self.consume(error) { throw StoreError(levelDBMessage: message, path: path) }
+        try iterate(prefix: prefix, from: start, reverse: false, options: options, body)
     }
 
     private static func currentKey(_ iterator: OpaquePointer) -> [UInt8] {
