@@ -71,32 +71,27 @@ struct ProgressBar {
     private(set) var drawn = false
 
     mutating func update(_ progress: IngestProgress) {
-        guard Output.standardErrorIsTerminal else { return }
-        let now = Date()
-        guard now.timeIntervalSince(lastDrawn) > 0.1 || progress.bytesRead >= progress.totalBytes else { return }
-        lastDrawn = now
-        let fraction = progress.totalBytes > 0 ? min(1, Double(progress.bytesRead) / Double(progress.totalBytes)) : 0
-        let cells = 30
-        let filled = Int(fraction * Double(cells))
-        let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: cells - filled)
         let name = (progress.file as NSString).lastPathComponent
-        let line = "\r\(bar) \(Int(fraction * 100))%  \(progress.papers) papers  \(Output.truncate(name, to: 30))\u{1B}[K"
-        FileHandle.standardError.write(Data(line.utf8))
-        drawn = true
+        draw(done: Double(progress.bytesRead), of: Double(progress.totalBytes),
+             label: "\(progress.papers) papers  \(Output.truncate(name, to: 30))")
     }
 
     /// Draws embedding progress: papers done out of those to embed.
     mutating func update(_ progress: EmbeddingProgress) {
+        draw(done: Double(progress.papers), of: Double(progress.total), label: "\(progress.papers)/\(progress.total) papers embedded")
+    }
+
+    /// Redraws the bar at most ten times a second, and always when the work is done.
+    private mutating func draw(done: Double, of total: Double, label: String) {
         guard Output.standardErrorIsTerminal else { return }
         let now = Date()
-        guard now.timeIntervalSince(lastDrawn) > 0.1 || progress.papers >= progress.total else { return }
+        guard now.timeIntervalSince(lastDrawn) > 0.1 || done >= total else { return }
         lastDrawn = now
-        let fraction = progress.total > 0 ? min(1, Double(progress.papers) / Double(progress.total)) : 0
+        let fraction = total > 0 ? min(1, done / total) : 0
         let cells = 30
         let filled = Int(fraction * Double(cells))
         let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: cells - filled)
-        let line = "\r\(bar) \(Int(fraction * 100))%  \(progress.papers)/\(progress.total) papers embedded\u{1B}[K"
-        FileHandle.standardError.write(Data(line.utf8))
+        FileHandle.standardError.write(Data("\r\(bar) \(Int(fraction * 100))%  \(label)\u{1B}[K".utf8))
         drawn = true
     }
 
