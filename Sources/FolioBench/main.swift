@@ -2,6 +2,11 @@
 //
 //   swift build -c release --product folio-bench --product folio
 //   .build/release/folio-bench --papers 100000 [--corpus FILE] [--users 20] [--events 200] [--days 5]
+//   .build/release/folio-bench --reuse --store DIR [--users 10] [--rounds 5]
+//
+// --reuse measures only the queries (today --refresh on the last listing day, recommend, search),
+// in process and repeated, on a store that an earlier run left in DIR: steadier figures when
+// comparing two builds than whole runs, whose stores compact differently.
 //
 // The corpus comes from ../shared/bench/make_corpus.py N (deterministic) unless --corpus names one.
 import Folio
@@ -15,6 +20,8 @@ struct Options {
     var days = 5
     var store: String?
     var cli: String?
+    var reuse = false
+    var rounds = 5
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -27,8 +34,10 @@ struct Options {
             case "--days": days = Int(iterator.next() ?? "") ?? days
             case "--store": store = iterator.next()
             case "--cli": cli = iterator.next()
+            case "--reuse": reuse = true
+            case "--rounds": rounds = Int(iterator.next() ?? "") ?? rounds
             default:
-                FileHandle.standardError.write(Data("usage: folio-bench [--papers N] [--corpus FILE] [--users U] [--events E] [--days D] [--store DIR] [--cli PATH]\n".utf8))
+                FileHandle.standardError.write(Data("usage: folio-bench [--papers N] [--corpus FILE] [--users U] [--events E] [--days D] [--store DIR] [--cli PATH] | --reuse --store DIR [--users U] [--rounds R]\n".utf8))
                 exit(2)
             }
         }
@@ -71,6 +80,11 @@ if CommandLine.arguments.dropFirst().first == "--embed" {
     exit(0)
 }
 let options = Options(CommandLine.arguments)
+if options.reuse {
+    guard let store = options.store else { fatalError("--reuse needs --store DIR") }
+    try measureQueries(store: store, users: options.users, rounds: options.rounds)
+    exit(0)
+}
 let work = FileManager.default.temporaryDirectory.appendingPathComponent("folio-bench-\(ProcessInfo.processInfo.processIdentifier)").path
 try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(atPath: work) }

@@ -258,7 +258,7 @@ struct RecordTests {
     @Test(arguments: [
         SparseVector(sortedKeys: (0 ..< 120).filter { $0 % 7 != 3 }, values: (0 ..< 120).filter { $0 % 7 != 3 }.map { Float($0) - 59.5 }), // dense enough: one float per key
         SparseVector(sortedKeys: [3, 900], values: [1, 2]),                       // sparse: keys and values
-        SparseVector(sortedKeys: [0, 1, 2], values: [1, 0, 2]),                   // an explicit zero must survive
+        SparseVector(sortedKeys: [0, 1, 2], values: [1, 0, 2]),                   // an explicit zero weighs nothing
         SparseVector(sortedKeys: [1 << 40, 1 << 41], values: [1, 2]),             // term-space keys
         SparseVector.empty,
     ])
@@ -267,8 +267,12 @@ struct RecordTests {
         weights.writeCompact(to: &writer)
         writer.byte(7)
         var reader = BinaryReader(writer.bytes)
-        #expect(try SparseVector.readCompact(&reader, limit: writer.bytes.count) == weights)
+        let table = try WeightTable.readCompact(&reader, limit: writer.bytes.count)
         #expect(try reader.byte() == 7)
+        #expect(zip(weights.keys, weights.values).allSatisfy { table.weight(of: $0) == $1 })
+        #expect(table.vector == SparseVector(sortedKeys: weights.keys.indices.filter { weights.values[$0] != 0 }.map { weights.keys[$0] },
+                                             values: weights.values.filter { $0 != 0 }))
+        #expect(table.weight(of: 5_000) == 0 && table.weight(of: 1 << 42) == 0)
         var full = BinaryWriter()
         weights.write(to: &full)
         if weights.count > 100 { #expect(writer.bytes.count < full.bytes.count) }

@@ -40,6 +40,62 @@ struct RankingIndexTests {
         #expect(throws: RecordCodec.Failure.self) { try PaperVector(record: Array(record.encoded().dropLast())) }
     }
 
+    /// Gaps past 16 bits (written with gap-only entries), an author far out, a tiny value (kept at the
+    /// smallest level, not taken for a gap-only entry) and a record read in place by the scoring loop.
+    @Test func paperVectorRecordsKeepLargeGapsAndScoreInPlaceAsDecoded() throws {
+        let vector = SparseVector(sortedKeys: [65_535, 65_536, 200_000, 1 << 22], values: [0.6, 0.000_001, 0.5, 0.3]).normalized()
+        let authors = SparseVector(sortedKeys: [3, 140_000], values: [0.8, 0.6])
+        let bytes = PaperVector(generation: 9, vector: vector, authorVector: authors, meanProduct: 0.25).encoded()
+        let decoded = try PaperVector(record: bytes)
+        #expect(decoded.vector.keys == vector.keys && decoded.authorVector.keys == authors.keys && decoded.meanProduct == 0.25)
+        #expect(decoded.vector.values[1] == 1 / Float(65535))
+        var sum: Float = 0
+        var weights: [UInt64: Float] = [65_536: 2, 200_000: -1, 1 << 22: 0.5]
+        try bytes.withUnsafeBufferPointer { buffer in
+            var reader = try PaperVectorReader(buffer)
+            #expect(reader.generation == 9)
+            try reader.forEachFeature { key, value in sum += (weights[key] ?? 0) * value }
+        }
+        weights[65_535] = 0
+        #expect(sum == zip(decoded.vector.keys, decoded.vector.values).reduce(0) { $0 + weights[$1.0]! * $1.1 })
+        // A count that the bytes cannot hold is damage, found before any entry is read.
+        #expect(throws: RecordCodec.Failure.self) {
+            try Array(bytes.dropLast(4)).withUnsafeBufferPointer { buffer in
+                var reader = try PaperVectorReader(buffer)
+                try reader.forEachFeature { _, _ in }
+            }
+        }
+    }
+
+    /// Stores written before the fixed-width layout keep working: a version 1 record (varint gaps,
+    /// big-endian levels), built here byte by byte, reads as the vector it holds.
+    @Test func versionOnePaperVectorRecordsStillRead() throws {
+        var writer = BinaryWriter()
+        writer.byte(1)
+        writer.varint(UInt64(4))
+        writer.bigEndian(Float(0.5).bitPattern)
+        for entries in [[(UInt64(12), UInt16(65535))], [(UInt64(7), UInt16(32768)), (UInt64(300_000), UInt16(16384))]] {
+            writer.varint(entries.count)
+            var previous: UInt64 = 0
+            for (key, level) in entries {
+                writer.varint(key - previous)
+                previous = key
+                writer.byte(UInt8(level >> 8))
+                writer.byte(UInt8(level & 0xFF))
+            }
+        }
+        let decoded = try PaperVector(record: writer.bytes)
+        #expect(decoded.generation == 4 && decoded.meanProduct == 0.5)
+        #expect(decoded.authorVector == SparseVector(sortedKeys: [12], values: [1]))
+        #expect(decoded.vector == SparseVector(sortedKeys: [7, 300_000], values: [Float(32768) / 65535, Float(16384) / 65535]))
+        var seen: [UInt64] = []
+        try writer.bytes.withUnsafeBufferPointer { buffer in
+            var reader = try PaperVectorReader(buffer)
+            try reader.forEachFeature { key, _ in seen.append(key) }
+        }
+        #expect(seen == [7, 300_000])
+    }
+
     @Test func ingestStoresAVectorForEveryPaperInTheCurrentSpace() throws {
         let engine = try engine()
         let head = try #require(try head(engine))

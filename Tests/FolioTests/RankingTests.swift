@@ -135,6 +135,45 @@ struct RankingArithmeticTests {
         #expect(again.svm!.weights == taste.svm!.weights && again.svm!.bias == taste.svm!.bias)
     }
 
+    /// Random sparse vectors over `features` keys, for comparing ways of taking dot products.
+    func randomVectors(_ count: Int, features: UInt64, seed: UInt64) -> [SparseVector] {
+        var random = SplitMix64(seed: seed)
+        return (0 ..< count).map { _ in
+            var entries: [UInt64: Float] = [:]
+            for _ in 0 ..< Int(random.next() % 40) { entries[random.next() % features] = Float(random.next() % 1000) / 997 }
+            return SparseVector(entries).normalized()
+        }
+    }
+
+    @Test(arguments: [UInt64(300), 1 << 20, 1 << 45])
+    func invertedProductsEqualDotProductsToTheBit(features: UInt64) {
+        let indexed = randomVectors(60, features: features, seed: features)
+        let inverted = InvertedVectors(indexed)
+        for probe in randomVectors(25, features: features, seed: features + 1) + indexed.prefix(3) {
+            #expect(inverted.products(with: probe) == indexed.map { probe.dot($0) })
+        }
+        #expect(InvertedVectors([]).products(with: indexed[0]).isEmpty)
+    }
+
+    @Test func neighborScoresInOneBatchEqualOneByOne() {
+        let labeled = (0 ..< 8).map { LabeledPaper(id: "p\($0)", vector: topicPaper($0 % 3, $0), strength: $0 % 4 == 3 ? -1 : 1 + Double($0) / 10) }
+        let taste = TasteModel(svm: nil, labeled: labeled, learner: model.learner)
+        let probes = (0 ..< 12).map { topicPaper($0 % 3, $0 + 20) }
+        let batch = taste.neighborScores(probes)
+        for (probe, scored) in zip(probes, batch) {
+            // The definition: the k best liked similarities less the k best rejected ones, and the nearest liked paper.
+            let liked = labeled.filter { $0.strength > 0 }, rejected = labeled.filter { $0.strength < 0 }
+            let k = model.learner.neighbors
+            let expected = TasteModel.sumOfLargest(liked.map { probe.dot($0.vector) * Float($0.strength) }, k)
+                - TasteModel.sumOfLargest(rejected.map { probe.dot($0.vector) * Float(-$0.strength) }, k)
+            #expect(scored.score == expected)
+            // The nearest: the first liked paper with the greatest similarity, if any is above zero.
+            var nearest: (id: String, similarity: Float)?
+            for paper in liked where probe.dot(paper.vector) > (nearest?.similarity ?? 0) { nearest = (paper.id, probe.dot(paper.vector)) }
+            #expect(scored.nearest?.id == nearest?.id && scored.nearest?.similarity == nearest?.similarity)
+        }
+    }
+
     @Test func explicitNegativesPushDown() {
         let liked = (0 ..< 3).map { LabeledPaper(id: "a\($0)", vector: topicPaper(0, $0), strength: 1) }
         let disliked = (0 ..< 3).map { LabeledPaper(id: "b\($0)", vector: topicPaper(1, $0), strength: -1.5) }

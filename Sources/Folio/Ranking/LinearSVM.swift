@@ -13,15 +13,20 @@ struct LinearSVM: Sendable, Equatable {
         var cost: Float
     }
 
-    /// Weight of each feature; features never seen in training weigh zero.
-    let weights: SparseVector
+    /// Weight of each feature, looked up without hashing; features never seen in training weigh zero.
+    let table: WeightTable
     let bias: Float
-    private let table: WeightTable
+
+    /// The nonzero weights, in key order.
+    var weights: SparseVector { table.vector }
 
     init(weights: SparseVector, bias: Float) {
-        self.weights = weights
+        self.init(table: WeightTable(weights), bias: bias)
+    }
+
+    init(table: WeightTable, bias: Float) {
+        self.table = table
         self.bias = bias
-        table = WeightTable(weights)
     }
 
     static func == (a: LinearSVM, b: LinearSVM) -> Bool { a.weights == b.weights && a.bias == b.bias }

@@ -154,12 +154,12 @@ struct Recommender {
         }
         let best = Self.top(limit, of: ids.indices, by: { scores[$0] }, tieBreak: { ids[$0] < ids[$1] })
         try corpus.load(best.map { ids[$0] })
-        try corpus.prepareNames(of: namedFeatures(of: best.compactMap { corpus[ids[$0]] }, taste: taste))
-        return try best.compactMap { index in
-            guard let entry = corpus[ids[index]] else { return nil }
-            let paper = try store.paper(entry.id)
-            return RankedPaper(id: entry.id, title: paper?.title ?? "", score: scores[index],
-                               reasons: try reasons(for: entry, paper: paper, taste: taste, corpus: &corpus, day: nil))
+        let found = best.compactMap { index in corpus[ids[index]].map { (index: index, entry: $0) } }
+        let papers = try found.map { try store.paper($0.entry.id) }
+        let reasons = try reasons(for: found.map(\.entry), papers: papers, taste: taste, corpus: &corpus, day: nil)
+        return found.indices.map { position in
+            RankedPaper(id: found[position].entry.id, title: papers[position]?.title ?? "", score: scores[found[position].index],
+                        reasons: reasons[position])
         }
     }
 
@@ -269,11 +269,11 @@ struct Recommender {
             entry.published = candidates[index].published
             return entry
         }
-        try corpus.prepareNames(of: namedFeatures(of: pickedEntries, taste: taste))
-        let items = try zip(picked, pickedEntries).map { index, entry in
-            let paper = try store.paper(entry.id)
-            return QueueItem(id: entry.id, title: paper?.title ?? "", kind: .new, score: (scores[index] * 1000).rounded() / 1000,
-                             reasons: try reasons(for: entry, paper: paper, taste: taste, corpus: &corpus, day: day))
+        let papers = try pickedEntries.map { try store.paper($0.id) }
+        let reasons = try reasons(for: pickedEntries, papers: papers, taste: taste, corpus: &corpus, day: day)
+        let items = picked.indices.map { position in
+            QueueItem(id: pickedEntries[position].id, title: papers[position]?.title ?? "", kind: .new,
+                      score: (scores[picked[position]] * 1000).rounded() / 1000, reasons: reasons[position])
         }
         return DailyQueue(date: day, user: user, items: Self.interleave(items, resurfacing, at: model.resurfacing.positions),
                           overdue: due.count - resurfacing.count)
@@ -370,7 +370,7 @@ struct Recommender {
             var reader = try PaperVectorReader(record)
             guard reader.generation == generation, other != id, !rejected.contains(other) else { return nil }
             var similarity: Float = 0
-            while let (key, value) = try reader.nextFeature() { similarity += weights.weight(of: key) * value }
+            try reader.forEachFeature { key, value in similarity += weights.weight(of: key) * value }
             let score = embedded.isEmpty ? similarity : mixed(other, similarity)
             return score > 0 ? score : nil
         } stale: { entry in
@@ -402,38 +402,37 @@ struct Recommender {
     /// How many matching features a reason names.
     static let namedFeatureLimit = 4
 
-    /// The features ``reasons(for:paper:taste:corpus:day:)`` names for these entries, so that their
-    /// names are read in one pass first.
-    private func namedFeatures(of entries: [Corpus.Entry], taste: Taste) -> [UInt64] {
-        entries.flatMap { taste.model.strongestFeatures(of: $0.vector, limit: Self.namedFeatureLimit).map(\.key) }
-    }
-
-    private func reasons(for entry: Corpus.Entry, paper: Paper?, taste: Taste, corpus: inout Corpus, day: Day?) throws -> [String] {
-        var reasons: [String] = []
-        let forms = surfaceForms(paper)
-        let features = taste.model.strongestFeatures(of: entry.vector, limit: Self.namedFeatureLimit)
-        if !features.isEmpty {
-            reasons.append("matches your interests: " + features.map { display(corpus.name(of: $0.key), forms) }.joined(separator: ", "))
+    /// Each entry's reasons, in plain words: the features that match the taste most, the closest
+    /// liked paper, the matching interest, the listing's age and popularity.
+    private func reasons(for entries: [Corpus.Entry], papers: [Paper?], taste: Taste, corpus: inout Corpus, day: Day?) throws -> [[String]] {
+        let features = entries.map { taste.model.strongestFeatures(of: $0.vector, limit: Self.namedFeatureLimit) }
+        try corpus.prepareNames(of: features.joined().map(\.key))
+        let nearest = taste.model.labeled.isEmpty ? entries.map { _ in nil } : taste.model.neighborScores(entries.map(\.vector)).map(\.nearest)
+        return try entries.indices.map { index in
+            let entry = entries[index]
+            var reasons: [String] = []
+            let forms = surfaceForms(papers[index])
+            if !features[index].isEmpty {
+                reasons.append("matches your interests: " + features[index].map { display(corpus.name(of: $0.key), forms) }.joined(separator: ", "))
+            }
+            if let nearest = nearest[index], nearest.similarity >= Self.nearestPaperThreshold, let title = try store.paper(nearest.id)?.title {
+                reasons.append("close to a paper you \(verb(for: nearest.id, taste.feedback)) “\(Self.shorten(title, 70))” (\(Int((nearest.similarity * 100).rounded()))% similar)")
+            }
+            if !taste.model.interests.isEmpty, let best = taste.model.interestScore(try corpus.textVector(of: entry)).best,
+               best.similarity >= Self.nearestPaperThreshold
+            {
+                reasons.append("matches your interest “\(best.text)”")
+            }
+            if let day {
+                let age = entry.published.days(until: day)
+                reasons.append(age == 0 ? "new today" : age == 1 ? "listed yesterday" : "listed \(age) days ago")
+            }
+            if entry.dailyPages > 1 { reasons.append("popular: on \(entry.dailyPages) daily pages") }
+            if taste.model.isEmpty {
+                reasons.append("no feedback yet: like or star papers (or `folio interests add`) to personalise")
+            }
+            return reasons
         }
-        if let nearest = taste.model.neighborScore(entry.vector).nearest, nearest.similarity >= Self.nearestPaperThreshold,
-           let title = try store.paper(nearest.id)?.title
-        {
-            reasons.append("close to a paper you \(verb(for: nearest.id, taste.feedback)) “\(Self.shorten(title, 70))” (\(Int((nearest.similarity * 100).rounded()))% similar)")
-        }
-        if !taste.model.interests.isEmpty, let best = taste.model.interestScore(try corpus.textVector(of: entry)).best,
-           best.similarity >= Self.nearestPaperThreshold
-        {
-            reasons.append("matches your interest “\(best.text)”")
-        }
-        if let day {
-            let age = entry.published.days(until: day)
-            reasons.append(age == 0 ? "new today" : age == 1 ? "listed yesterday" : "listed \(age) days ago")
-        }
-        if entry.dailyPages > 1 { reasons.append("popular: on \(entry.dailyPages) daily pages") }
-        if taste.model.isEmpty {
-            reasons.append("no feedback yet: like or star papers (or `folio interests add`) to personalise")
-        }
-        return reasons
     }
 
     private func verb(for id: String, _ feedback: UserFeedback) -> String {

@@ -103,7 +103,7 @@ struct StoredTaste: Sendable, Equatable {
             var svm: LinearSVM?
             if try reader.byte() == 1 {
                 let bias = Float(bitPattern: try reader.bigEndian32())
-                svm = LinearSVM(weights: try SparseVector.readCompact(&reader, limit: bytes.count), bias: bias)
+                svm = LinearSVM(table: try WeightTable.readCompact(&reader, limit: bytes.count), bias: bias)
             }
             var labeled: [(id: String, strength: Double)] = []
             for _ in 0 ..< (try reader.count(atMost: bytes.count)) { labeled.append((try reader.string(), try reader.float64())) }

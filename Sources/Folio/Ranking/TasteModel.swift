@@ -173,20 +173,30 @@ struct TasteModel: Sendable {
     /// The summed similarity to the `neighbors` closest liked papers, less that to the closest rejected ones,
     /// and the closest liked paper with its similarity.
     func neighborScore(_ vector: SparseVector) -> (score: Float, nearest: (id: String, similarity: Float)?) {
+        neighborScores([vector])[0]
+    }
+
+    /// ``neighborScore(_:)`` of each vector, through one inverted index of the labelled papers: a
+    /// lookup per feature of a vector instead of a merge with every labelled paper.
+    func neighborScores(_ vectors: [SparseVector]) -> [(score: Float, nearest: (id: String, similarity: Float)?)] {
+        let index = InvertedVectors(labeled.map(\.vector))
+        let k = learner.neighbors
         var liked: [Float] = []
         var rejected: [Float] = []
-        var nearest: (id: String, similarity: Float)?
-        for paper in labeled {
-            let similarity = vector.dot(paper.vector)
-            if paper.strength > 0 {
-                liked.append(similarity * Float(paper.strength))
-                if similarity > (nearest?.similarity ?? 0) { nearest = (paper.id, similarity) }
-            } else {
-                rejected.append(similarity * Float(-paper.strength))
+        return vectors.map { vector in
+            liked.removeAll(keepingCapacity: true)
+            rejected.removeAll(keepingCapacity: true)
+            var nearest: (id: String, similarity: Float)?
+            for (paper, similarity) in zip(labeled, index.products(with: vector)) {
+                if paper.strength > 0 {
+                    liked.append(similarity * Float(paper.strength))
+                    if similarity > (nearest?.similarity ?? 0) { nearest = (paper.id, similarity) }
+                } else {
+                    rejected.append(similarity * Float(-paper.strength))
+                }
             }
+            return (Self.sumOfLargest(liked, k) - Self.sumOfLargest(rejected, k), nearest)
         }
-        let k = learner.neighbors
-        return (Self.sumOfLargest(liked, k) - Self.sumOfLargest(rejected, k), nearest)
     }
 
     /// Scores for a set of papers: each component standardised over the set, weighted and summed.
@@ -203,7 +213,7 @@ struct TasteModel: Sendable {
             return parts
         }
         // The neighbour score is the costliest: computed only when it weighs something.
-        let neighbors = learner.neighborWeight != 0 ? vectors.map { neighborScore($0).score } : nil
+        let neighbors = learner.neighborWeight != 0 ? neighborScores(vectors).map(\.score) : nil
         let interestScores = interests.isEmpty ? nil : textVectors?.map { interestScore($0).score }
         return combine(components, neighborScores: neighbors, interestScores: interestScores)
     }
@@ -262,10 +272,10 @@ struct TasteModel: Sendable {
         init(model: TasteModel, fusing: Bool) {
             self.model = model
             let parts = model.parts
-            let largest = [parts.svm?.weights.keys.last, parts.centroid.keys.last].compactMap { $0 }.max()
+            let largest = [parts.svm?.table.largestKey, parts.centroid.keys.last].compactMap { $0 }.max()
             if fusing, let largest, largest < WeightTable.denseLimit {
                 var table = [SIMD2<Float>](repeating: .zero, count: Int(largest) + 1)
-                if let svm = parts.svm { for (key, value) in zip(svm.weights.keys, svm.weights.values) { table[Int(key)][0] = value } }
+                parts.svm?.table.forEachWeight { key, value in table[Int(key)][0] = value }
                 for (key, value) in zip(parts.centroid.keys, parts.centroid.values) { table[Int(key)][1] = value }
                 fused = table
             } else {
@@ -288,7 +298,7 @@ struct TasteModel: Sendable {
             while let (key, value) = try reader.nextAuthor() { author += model.authorProfile.weight(of: key) * value }
             try fused.withUnsafeBufferPointer { table throws(RecordCodec.Failure) in
                 let count = UInt64(table.count)
-                while let (key, value) = try reader.nextFeature() {
+                try reader.forEachFeature { key, value in
                     sums += (key < count ? table[Int(key)] : model.fusedWeights(of: key)) * value
                 }
             }
@@ -355,6 +365,66 @@ struct TasteModel: Sendable {
     }
 }
 
+/// A few sparse vectors inverted, feature to the vectors that have it, to take a vector's dot product
+/// with all of them at once. The products equal ``SparseVector/dot(_:)``'s to the bit: each sums the
+/// same terms in the same (feature) order.
+struct InvertedVectors: Sendable {
+    /// Distinct features, ascending; the postings of `features[i]` are `starts[i] ..< starts[i + 1]`.
+    private let features: [UInt64]
+    private let starts: [Int]
+    private let vectors: [Int32]
+    private let values: [Float]
+    let count: Int
+
+    init(_ indexed: [SparseVector]) {
+        count = indexed.count
+        // Postings as (feature, vector, position in that vector), sorted by feature. A ranking space's
+        // features and a few thousand vectors pack into one integer, which sorts several times faster.
+        var postings: [(feature: UInt64, vector: Int32, position: Int32)] = []
+        postings.reserveCapacity(indexed.reduce(0) { $0 + $1.count })
+        for (index, vector) in indexed.enumerated() {
+            for (position, key) in vector.keys.enumerated() { postings.append((key, Int32(index), Int32(position))) }
+        }
+        let packable = indexed.count < 1 << 12 && indexed.allSatisfy { $0.count < 1 << 12 && ($0.keys.last ?? 0) < 1 << 40 }
+        if packable {
+            var packed = postings.map { $0.feature << 24 | UInt64($0.vector) << 12 | UInt64($0.position) }
+            packed.sort()
+            postings = packed.map { ($0 >> 24, Int32($0 >> 12 & 0xFFF), Int32($0 & 0xFFF)) }
+        } else {
+            postings.sort { ($0.feature, $0.vector) < ($1.feature, $1.vector) }
+        }
+        var features: [UInt64] = [], starts: [Int] = []
+        for (position, posting) in postings.enumerated() where features.last != posting.feature {
+            features.append(posting.feature)
+            starts.append(position)
+        }
+        starts.append(postings.count)
+        self.features = features
+        self.starts = starts
+        vectors = postings.map(\.vector)
+        values = postings.map { indexed[Int($0.vector)].values[Int($0.position)] }
+    }
+
+    /// The dot product of `vector` with each indexed vector, in their order.
+    func products(with vector: SparseVector) -> [Float] {
+        var products = [Float](repeating: 0, count: count)
+        var low = 0
+        for (key, value) in zip(vector.keys, vector.values) {
+            // The vector's keys ascend, so each search starts where the last one ended.
+            var high = features.count
+            while low < high {
+                let middle = (low + high) / 2
+                if features[middle] < key { low = middle + 1 } else { high = middle }
+            }
+            guard low < features.count else { break }
+            guard features[low] == key else { continue }
+            for posting in starts[low] ..< starts[low + 1] { products[Int(vectors[posting])] += value * values[posting] }
+            low += 1
+        }
+        return products
+    }
+}
+
 /// Weights looked up by feature: a dense array when feature keys are small indices (a ranking
 /// space's), a dictionary otherwise. Scoring a paper is then one lookup per feature, no hashing.
 struct WeightTable: Sendable {
@@ -363,6 +433,12 @@ struct WeightTable: Sendable {
 
     private let dense: [Float]
     private let sparse: [UInt64: Float]
+
+    /// A table of one weight per key from 0, as a stored taste keeps an SVM's (``readCompact(_:limit:)``).
+    init(dense: [Float]) {
+        self.dense = dense
+        sparse = [:]
+    }
 
     init(_ weights: SparseVector) {
         if let largest = weights.keys.last, largest >= Self.denseLimit {
@@ -378,6 +454,34 @@ struct WeightTable: Sendable {
 
     func weight(of key: UInt64) -> Float {
         key < UInt64(dense.count) ? dense[Int(key)] : sparse[key] ?? 0
+    }
+
+    /// Calls `body` with each nonzero weight, in key order.
+    func forEachWeight(_ body: (_ key: UInt64, _ weight: Float) -> Void) {
+        for (key, weight) in dense.enumerated() where weight != 0 { body(UInt64(key), weight) }
+        for key in sparse.keys.sorted() where sparse[key]! != 0 { body(key, sparse[key]!) }
+    }
+
+    /// The largest key with a nonzero weight.
+    var largestKey: UInt64? {
+        if let key = sparse.keys.max() { return key }
+        return dense.lastIndex { $0 != 0 }.map(UInt64.init)
+    }
+
+    /// The nonzero weights as a sparse vector.
+    var vector: SparseVector {
+        var keys: [UInt64] = [], values: [Float] = []
+        forEachWeight { key, weight in
+            keys.append(key)
+            values.append(weight)
+        }
+        return SparseVector(sortedKeys: keys, values: values)
+    }
+
+    /// Reads what ``SparseVector/writeCompact(to:)`` wrote: the dense form becomes the table as it is.
+    static func readCompact(_ reader: inout BinaryReader, limit: Int) throws(BinaryReader.Failure) -> WeightTable {
+        guard try reader.byte() == 1 else { return WeightTable(try SparseVector.read(&reader, limit: limit)) }
+        return WeightTable(dense: try reader.floats(count: reader.count(atMost: limit)))
     }
 
     func dot(_ vector: SparseVector) -> Float {

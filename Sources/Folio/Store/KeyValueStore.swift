@@ -21,7 +21,8 @@ protocol KeyValueReader: Sendable {
     func values(for keys: [[UInt8]]) throws(StoreError) -> [[UInt8]?]
 
     /// Like ``scan(prefix:from:reverse:_:)`` forwards, but lends each key and value where they lie,
-    /// valid only during the call to `body`: for passes that read every record once (no copies).
+    /// valid only during the call to `body`: for passes that read every record once (no copies, and
+    /// what they read does not push out of a cache what other reads will want again).
     func scanInPlace(
         prefix: [UInt8], from start: [UInt8]?,
         _ body: (_ key: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) throws -> Bool

@@ -27,6 +27,8 @@ final class LevelDB: OrderedKeyValueStore, @unchecked Sendable {
     private var handle: OpaquePointer?
     private let options: OpaquePointer
     private let readOptions: OpaquePointer
+    /// For passes over a whole key range: blocks read once are not worth evicting the cache for.
+    private let passingReadOptions: OpaquePointer
     private let verifyingReadOptions: OpaquePointer
     private let syncWriteOptions: OpaquePointer
     private let plainWriteOptions: OpaquePointer
@@ -47,6 +49,8 @@ final class LevelDB: OrderedKeyValueStore, @unchecked Sendable {
             ? leveldb_filterpolicy_create_bloom(Int32(settings.bloomFilterBitsPerKey)) : nil
         if let filterPolicy { leveldb_options_set_filter_policy(options, filterPolicy) }
         readOptions = leveldb_readoptions_create()
+        passingReadOptions = leveldb_readoptions_create()
+        leveldb_readoptions_set_fill_cache(passingReadOptions, 0)
         verifyingReadOptions = leveldb_readoptions_create()
         leveldb_readoptions_set_verify_checksums(verifyingReadOptions, 1)
         leveldb_readoptions_set_fill_cache(verifyingReadOptions, 0)
@@ -69,6 +73,7 @@ final class LevelDB: OrderedKeyValueStore, @unchecked Sendable {
     private func releaseOptions() {
         leveldb_options_destroy(options)
         leveldb_readoptions_destroy(readOptions)
+        leveldb_readoptions_destroy(passingReadOptions)
         leveldb_readoptions_destroy(verifyingReadOptions)
         leveldb_writeoptions_destroy(syncWriteOptions)
         leveldb_writeoptions_destroy(plainWriteOptions)
@@ -258,7 +263,7 @@ final class LevelDB: OrderedKeyValueStore, @unchecked Sendable {
         prefix: [UInt8], from start: [UInt8]?,
         _ body: (_ key: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) throws -> Bool
     ) throws {
-        try scanInPlace(prefix: prefix, from: start, options: readOptions, body)
+        try scanInPlace(prefix: prefix, from: start, options: passingReadOptions, body)
     }
 
     fileprivate func scanInPlace(

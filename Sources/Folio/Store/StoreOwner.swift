@@ -26,7 +26,12 @@ enum StoreOwner {
     private static func record(in path: String) {
         let command = CommandLine.arguments.map { ($0 as NSString).lastPathComponent }.prefix(3).joined(separator: " ")
         let text = "\(ProcessInfo.processInfo.processIdentifier)\n\(command)\n"
-        try? Data(text.utf8).write(to: URL(fileURLWithPath: "\(path)/\(fileName)"), options: .atomic)
+        // Written aside and renamed, so a reader never sees half a note; not synced, since a note
+        // lost in a crash names a process that is gone anyway (Foundation's atomic write syncs).
+        let note = "\(path)/\(fileName)", draft = "\(note).\(ProcessInfo.processInfo.processIdentifier)"
+        guard let file = fopen(draft, "w") else { return }
+        let written = fputs(text, file) >= 0
+        if fclose(file) != 0 || !written || rename(draft, note) != 0 { unlink(draft) }
     }
 
     /// "held by process 4242 (folio ingest)", if the holder left its note.

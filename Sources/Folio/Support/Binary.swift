@@ -53,6 +53,10 @@ struct BinaryWriter {
         withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
     }
 
+    mutating func littleEndian(_ value: UInt32) {
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
     mutating func raw(_ value: some Sequence<UInt8>) {
         bytes.append(contentsOf: value)
     }
