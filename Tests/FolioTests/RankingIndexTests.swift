@@ -152,6 +152,25 @@ struct RankingIndexTests {
         #expect(try storedVectors(engine).values.allSatisfy { $0.generation == second.generation })
     }
 
+    /// A queue reads its candidates' listings from their vector records alone, so a paper listed on
+    /// another page (a merge that changes only the listing) must update its vector record too.
+    @Test func vectorRecordsKeepTheListingThroughMerges() throws {
+        let engine = try engine()
+        let first = try #require(try head(engine))
+        let paper = try #require(try engine.papers(limit: 1).first)
+        let page = directory.file("again.txt", Fixtures.dailyPage(date: "Sep 12", [(paper.title, paper.abstract)]))
+        try engine.ingest(files: [page], now: now)
+        #expect(try head(engine) == first)
+        let vectors = try storedVectors(engine)
+        try engine.withCore { core in
+            for (id, stored) in vectors {
+                let terms = try #require(try core.store.terms(of: id))
+                #expect(stored.listing == PaperVector.Listing(published: terms.published, dailyPages: terms.dailyPages))
+            }
+        }
+        #expect(vectors[paper.id]?.listing?.dailyPages == paper.dailyPageCount + 1)
+    }
+
     @Test func aStoreWithoutVectorsRanksTheSameAfterMakingThem() throws {
         let engine = try engine()
         let liked = try engine.papers(limit: 8).map(\.id)

@@ -146,6 +146,8 @@ struct Ingester {
             terms.published = paper.published
             terms.dailyPages = paper.dailyPageCount
             staged.put(terms.encoded(), for: Keys.paperTerms(paper.id))
+            // The vector record keeps the listing too (a queue reads its candidates from it alone).
+            if let space { staged.put(space.vector(of: terms).encoded(), for: Keys.paperVector(paper.id)) }
         }
         staged.put(paper.encoded(), for: Keys.paper(paper.id))
         return .merged

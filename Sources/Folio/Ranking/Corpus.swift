@@ -82,28 +82,36 @@ struct Corpus {
         var record: [UInt8]
     }
 
-    /// The given papers as stored (those that exist), in key order, their records read in one pass
-    /// each (``KeyValueReader/values(for:)``: a terms record's head only, when the paper has a current
-    /// vector record); a paper without one gets it made now, at the stored precision.
+    /// The given papers as stored (those that exist), in key order, from their vector records alone
+    /// (read in one pass, ``KeyValueReader/values(for:)``); a paper without a current one, or one
+    /// that does not keep the listing, is read from its terms, its vector made now at the stored precision.
     mutating func storedPapers(_ ids: some Sequence<String>) throws -> [StoredPaper] {
         // Key order (for the ASCII ids of every source), the same for both prefixes: the order the reads walk the store in.
         let wanted = Set(ids).sorted()
-        let termRecords = try store.keyValues.values(for: wanted.map(Keys.paperTerms))
-        let vectorRecords = try store.keyValues.values(for: wanted.map(Keys.paperVector))
-        var papers: [StoredPaper] = []
+        var papers: [StoredPaper?] = []
         papers.reserveCapacity(wanted.count)
-        for (index, id) in wanted.enumerated() {
-            guard let termBytes = termRecords[index] else { continue }
-            if let record = vectorRecords[index], try Self.generation(of: record) == head.generation {
-                let listing = try decoding { () throws(RecordCodec.Failure) in try PaperTerms.listing(record: termBytes) }
-                papers.append(StoredPaper(id: id, published: listing.published, dailyPages: listing.dailyPages, record: record))
+        // Current vector records that lack the listing (version 1), by position; they are still used.
+        var unlisted: [Int: [UInt8]] = [:]
+        for (index, record) in try store.keyValues.values(for: wanted.map(Keys.paperVector)).enumerated() {
+            papers.append(nil)
+            guard let record else { continue }
+            let header = try Self.header(of: record)
+            guard header.generation == head.generation else { continue }
+            if let listing = header.listing {
+                papers[index] = StoredPaper(id: wanted[index], published: listing.published, dailyPages: listing.dailyPages, record: record)
             } else {
-                let terms = try decoding { () throws(RecordCodec.Failure) in try PaperTerms(record: termBytes) }
-                self.terms[id] = terms
-                papers.append(StoredPaper(id: id, published: terms.published, dailyPages: terms.dailyPages, record: try space().vector(of: terms).encoded()))
+                unlisted[index] = record
             }
         }
-        return papers
+        let fromTerms = papers.indices.filter { papers[$0] == nil }
+        for (index, termBytes) in zip(fromTerms, try store.keyValues.values(for: fromTerms.map { Keys.paperTerms(wanted[$0]) })) {
+            guard let termBytes else { continue }
+            let terms = try decoding { () throws(RecordCodec.Failure) in try PaperTerms(record: termBytes) }
+            self.terms[wanted[index]] = terms
+            papers[index] = StoredPaper(id: wanted[index], published: terms.published, dailyPages: terms.dailyPages,
+                                        record: try unlisted[index] ?? space().vector(of: terms).encoded())
+        }
+        return papers.compactMap { $0 }
     }
 
     /// A stored paper as an entry, its vector decoded (and the entry added to the corpus).
@@ -116,8 +124,11 @@ struct Corpus {
         return entry
     }
 
-    private static func generation(of record: [UInt8]) throws -> UInt32 {
-        try record.withUnsafeBufferPointer { buffer throws(RecordCodec.Failure) in try PaperVectorReader(buffer).generation }
+    private static func header(of record: [UInt8]) throws -> (generation: UInt32, listing: PaperVector.Listing?) {
+        try record.withUnsafeBufferPointer { buffer throws(RecordCodec.Failure) in
+            let reader = try PaperVectorReader(buffer)
+            return (reader.generation, reader.listing)
+        }
     }
 
     /// The vectors of these papers with every known word kept (``textVector(of:)``), their terms read in one pass.

@@ -8,17 +8,26 @@ struct PaperVector: Sendable, Equatable {
     var authorVector: SparseVector
     /// The vector's dot product with the corpus sample's mean vector in this generation.
     var meanProduct: Float
+    /// The paper's listing, as its terms record has it, so that a queue reads its candidates from
+    /// this record alone (`nil` when read from a version 1 record, which did not keep it).
+    var listing: Listing?
 
-    /// Version 2 writes each feature in four bytes (see ``encoded()``); version 1, still read, wrote
-    /// the key gaps as varints.
-    static let recordVersion: UInt8 = 2
-    static let readableVersions: ClosedRange<UInt8> = 1 ... 2
+    struct Listing: Sendable, Equatable {
+        var published: Day
+        var dailyPages: Int
+    }
+
+    /// Version 3 keeps the listing; version 2 introduced four-byte entries (see ``encoded()``);
+    /// version 1 wrote the key gaps as varints. All are read.
+    static let recordVersion: UInt8 = 3
+    static let readableVersions: ClosedRange<UInt8> = 1 ... 3
 
     /// Values are unit-vector components in 0…1, kept to 1/65535: far finer than any ranking
     /// decision needs, at half the bytes of a Float.
     fileprivate static let quantum: Float = 65535
 
-    /// Layout: generation, the product with the mean, then the author vector, then the main vector;
+    /// Layout: generation, the product with the mean, the listing day and daily-page count (when
+    /// known; 0 pages then means unknown), then the author vector, then the main vector;
     /// each as a count and that many 4-byte little-endian entries, the gap from the previous key in
     /// the low 16 bits and the value's level (1…65535) in the high 16. A gap over 65,535 is written
     /// as entries of gap 65,535 and level 0 first, which add nothing to any dot product.
@@ -31,16 +40,19 @@ struct PaperVector: Sendable, Equatable {
         writer.byte(Self.recordVersion)
         writer.varint(UInt64(generation))
         writer.bigEndian(meanProduct.bitPattern)
+        writer.signedVarint(Int64(listing?.published.daysSinceEpoch ?? 0))
+        writer.varint(listing.map { $0.dailyPages + 1 } ?? 0)
         Self.write(authorVector, to: &writer)
         Self.write(vector, to: &writer)
         return writer.bytes
     }
 
-    init(generation: UInt32, vector: SparseVector, authorVector: SparseVector, meanProduct: Float = 0) {
+    init(generation: UInt32, vector: SparseVector, authorVector: SparseVector, meanProduct: Float = 0, listing: Listing? = nil) {
         self.generation = generation
         self.vector = vector
         self.authorVector = authorVector
         self.meanProduct = meanProduct
+        self.listing = listing
     }
 
     init(record bytes: [UInt8]) throws(RecordCodec.Failure) {
@@ -48,7 +60,7 @@ struct PaperVector: Sendable, Equatable {
         var keys: [UInt64] = [], values: [Float] = []
         keys.reserveCapacity(bytes.count / 4)
         values.reserveCapacity(bytes.count / 4)
-        let (generation, meanProduct) = try bytes.withUnsafeBufferPointer { buffer throws(RecordCodec.Failure) in
+        let (generation, meanProduct, listing) = try bytes.withUnsafeBufferPointer { buffer throws(RecordCodec.Failure) in
             var reader = try PaperVectorReader(buffer)
             while let (key, value) = try reader.nextAuthor() {
                 authorKeys.append(key)
@@ -58,10 +70,10 @@ struct PaperVector: Sendable, Equatable {
                 keys.append(key)
                 values.append(value)
             }
-            return (reader.generation, reader.meanProduct)
+            return (reader.generation, reader.meanProduct, reader.listing)
         }
         self.init(generation: generation, vector: SparseVector(sortedKeys: keys, values: values),
-                  authorVector: SparseVector(sortedKeys: authorKeys, values: authorValues), meanProduct: meanProduct)
+                  authorVector: SparseVector(sortedKeys: authorKeys, values: authorValues), meanProduct: meanProduct, listing: listing)
     }
 
     private static let largestGap: UInt64 = 0xFFFF
@@ -100,10 +112,11 @@ struct PaperVectorReader {
     private var remaining: Int
     private var key: UInt64 = 0
     private var inAuthors = true
-    /// Version 2's 4-byte entries, as opposed to version 1's varint gaps.
+    /// Four-byte entries (version 2 on), as opposed to version 1's varint gaps.
     private let fixedWidth: Bool
     let generation: UInt32
     let meanProduct: Float
+    let listing: PaperVector.Listing?
 
     /// - Parameter bytes: a record, which must outlive the reader.
     init(_ bytes: UnsafeBufferPointer<UInt8>) throws(RecordCodec.Failure) {
@@ -117,6 +130,19 @@ struct PaperVectorReader {
         var position = 1
         try Self.varint(bytes, &position, &generation)
         try Self.fixed32(bytes, &position, &bits)
+        if bytes[0] >= 3 {
+            var day: UInt64 = 0
+            var pages: UInt64 = 0
+            try Self.varint(bytes, &position, &day)
+            try Self.varint(bytes, &position, &pages)
+            let days = Int64(bitPattern: day >> 1) ^ -Int64(bitPattern: day & 1)
+            guard let published = Int32(exactly: days), pages <= UInt64(Int32.max) else {
+                throw RecordCodec.Failure(record: "paper vector", detail: "no listing day and page count at byte 6")
+            }
+            listing = pages == 0 ? nil : PaperVector.Listing(published: Day(daysSinceEpoch: published), dailyPages: Int(pages) - 1)
+        } else {
+            listing = nil
+        }
         offset = position
         remaining = 0
         self.generation = UInt32(truncatingIfNeeded: generation)

@@ -122,7 +122,8 @@ struct RankingSpace: Sendable {
             previous = slot
         }
         let authorVector = SparseVector(sortedKeys: authorKeys, values: authorKeys.map { idf[Int($0)] }).normalized()
-        return PaperVector(generation: generation, vector: vector, authorVector: authorVector, meanProduct: mean.dot(vector))
+        return PaperVector(generation: generation, vector: vector, authorVector: authorVector, meanProduct: mean.dot(vector),
+                           listing: .init(published: terms.published, dailyPages: terms.dailyPages))
     }
 
     /// 1 + ln(count), from a table for the small whole counts nearly every feature has.
