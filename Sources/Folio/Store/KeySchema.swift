@@ -22,7 +22,7 @@
 /// | `R` | `R·space` | the ranking space's frozen statistics: document and pair frequencies |
 /// | `R` | `R·keys` | the space's feature keys in index order (to name features in reasons) |
 /// | `R` | `R·mean` | the mean vector of the corpus sample, in the space's features |
-/// | `F` | `F·<paper id>` | ``PaperVector``: the paper's weighted vectors in one generation of the ranking space |
+/// | `F` | `F·<paper id>` | ``PaperVector``: the paper's weighted vectors in one generation of the ranking space, and its listing |
 /// | `N` | `N·<paper id>` | ``PaperEmbedding``: the paper's all-MiniLM-L6-v2 sentence vector (title + abstract), as int8 with a scale |
 /// | `E` | `E·<user>·<time ms>·<seq>` | ``Event`` without its user; the user's log in time order |
 /// | `U` | `U·<user>·profile` | the user's profile: event sequence counter, first seen |
