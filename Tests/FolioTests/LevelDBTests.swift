@@ -207,6 +207,16 @@ struct LevelDBTests {
 
 @Suite("Key schema and records")
 struct RecordTests {
+    @Test func keyOrderIsBytewiseOrder() {
+        var random = SplitMix64(seed: 11)
+        let keys: [[UInt8]] = [[], [0], [0, 0], [1], [255], [1, 0]] + (0 ..< 200).map { _ in (0 ..< Int(random.next() % 5)).map { _ in UInt8(random.next() % 3) } }
+        for a in keys {
+            for b in keys {
+                #expect(a.withUnsafeBufferPointer { Keys.precedes($0, b) } == a.lexicographicallyPrecedes(b))
+            }
+        }
+    }
+
     @Test func keyAfterPrefix() {
         #expect(Folio.keyAfterPrefix([1, 2]) == [1, 3])
         #expect(Folio.keyAfterPrefix([1, 0xFF]) == [2])

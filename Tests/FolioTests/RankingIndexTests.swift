@@ -86,6 +86,9 @@ struct RankingIndexTests {
         }
         let decoded = try PaperVector(record: writer.bytes)
         #expect(decoded.generation == 4 && decoded.meanProduct == 0.5)
+        #expect(writer.bytes.withUnsafeBufferPointer { PaperVectorReader.generation(of: $0) } == 4)
+        #expect([UInt8]([9, 1]).withUnsafeBufferPointer { PaperVectorReader.generation(of: $0) } == nil)  // not a version this build reads
+        #expect([UInt8]([3, 0x80]).withUnsafeBufferPointer { PaperVectorReader.generation(of: $0) } == nil)  // a truncated varint
         #expect(decoded.authorVector == SparseVector(sortedKeys: [12], values: [1]))
         #expect(decoded.vector == SparseVector(sortedKeys: [7, 300_000], values: [Float(32768) / 65535, Float(16384) / 65535]))
         var seen: [UInt64] = []

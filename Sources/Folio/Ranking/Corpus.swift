@@ -193,11 +193,12 @@ struct Corpus {
                 var others: [String] = []
                 var visited = 0
                 // Records are lent in place: `current` reads each where it lies, nothing is copied.
+                let end = bounds[part + 1]
                 try store.keyValues.scanInPlace(prefix: Keys.paperVectors, from: bounds[part]) { key, value in
-                    if let end = bounds[part + 1], !key.lexicographicallyPrecedes(end) { return false }
+                    if let end, !Keys.precedes(key, end) { return false }
                     let id = String(decoding: key[Keys.paperVectors.count...], as: UTF8.self)
                     visited += 1
-                    if (try? PaperVectorReader(value).generation) == generation {
+                    if PaperVectorReader.generation(of: value) == generation {
                         if let mapped = try current(id, value) { results.append((id, mapped)) }
                     } else {
                         others.append(id)

@@ -150,6 +150,16 @@ struct PaperVectorReader {
         try startVector()
     }
 
+    /// The generation a record belongs to, read from its first bytes alone; `nil` when they are not
+    /// those of a paper vector record this build reads.
+    static func generation(of bytes: UnsafeBufferPointer<UInt8>) -> UInt32? {
+        guard let version = bytes.first, PaperVector.readableVersions.contains(version) else { return nil }
+        var position = 1
+        var generation: UInt64 = 0
+        guard (try? varint(bytes, &position, &generation)) != nil else { return nil }
+        return UInt32(exactly: generation)
+    }
+
     /// Reads a vector's entry count, and for fixed-width entries checks that they are all there, so
     /// that reading them needs no further checks.
     private mutating func startVector() throws(RecordCodec.Failure) {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The key schema: every key Folio writes, in one place.
 ///
 /// A key is a one-letter entity prefix followed by components separated by a 0x00 byte
@@ -156,6 +158,14 @@ enum Keys {
     }
 
     /// The text of the last component of a key (after its final separator).
+    /// Whether `key` sorts before `other` in the store's (bytewise) order: one `memcmp`, for loops
+    /// that compare every key of a scan.
+    static func precedes(_ key: UnsafeBufferPointer<UInt8>, _ other: [UInt8]) -> Bool {
+        let common = min(key.count, other.count)
+        let order = common == 0 ? 0 : other.withUnsafeBufferPointer { memcmp(key.baseAddress!, $0.baseAddress!, common) }
+        return order != 0 ? order < 0 : key.count < other.count
+    }
+
     static func lastComponent(of key: [UInt8]) -> String {
         let start = (key.lastIndex(of: separator) ?? -1) + 1
         return String(decoding: key[start...], as: UTF8.self)
