@@ -174,6 +174,34 @@ struct RankingIndexTests {
         #expect(vectors[paper.id]?.listing?.dailyPages == paper.dailyPageCount + 1)
     }
 
+    /// A store written before the current vector record layout (its head fingerprinted so) gets a new
+    /// generation on first use, every vector in the current layout; one written with it is left alone.
+    @Test func vectorsInAnOlderLayoutAreRemadeOnFirstUse() throws {
+        let engine = try engine()
+        let first = try #require(try head(engine))
+        #expect(first.settings == RankingSpace.fingerprint(RankingModel.standard.features, sampleSize: RankingModel.standard.learner.maximumUnlabeled))
+        try engine.withCore { core in
+            var old = first
+            old.settings = RankingSpace.fingerprint(core.model.features, sampleSize: core.model.learner.maximumUnlabeled, vectorRecordVersion: 1)
+            var batch = KeyValueBatch()
+            batch.put(old.encoded(), for: Keys.rankingHead)
+            try core.store.keyValues.write(batch, durable: false)
+        }
+        _ = try engine.recommend(user: "ann", now: now, limit: 5)
+        let second = try #require(try head(engine))
+        #expect(second.generation == first.generation + 1)
+        var versions: Set<UInt8> = []
+        try engine.withCore { core in
+            try core.store.keyValues.scan(prefix: Keys.paperVectors) { _, value in
+                versions.insert(value[0])
+                return true
+            }
+        }
+        #expect(versions == [PaperVector.recordVersion])
+        _ = try engine.recommend(user: "ann", now: now, limit: 5)
+        #expect(try head(engine) == second)
+    }
+
     @Test func aStoreWithoutVectorsRanksTheSameAfterMakingThem() throws {
         let engine = try engine()
         let liked = try engine.papers(limit: 8).map(\.id)
