@@ -90,9 +90,16 @@ struct LevelDBTests {
         let near = (30 ..< 80).map(key)                                   // stepped to
         let far = [0, 3, 150, 151, 152, 398, 399].map(key) + [Array("z".utf8)] // sought, past the end too
         let unsorted = [300, 2, 2, 300, 41, 40].map(key) + [Array("a".utf8)]    // repeats, backwards, before the start
-        for keys in [near, far, unsorted, near + far, [key(40)], []] {
+        func lent(_ reader: any KeyValueReader, _ keys: [[UInt8]]) throws -> [[UInt8]?] {
+            var values = [[UInt8]?](repeating: [0xEE], count: keys.count)
+            try reader.lendValues(for: keys) { index, value in values[index] = value.map(Array.init) }
+            return values
+        }
+        for keys in [near, far, unsorted, near + far, [key(40)], [key(41)], []] {
             #expect(try db.values(for: keys) == oneByOne(keys))
             #expect(try db.snapshot().values(for: keys) == oneByOne(keys))
+            #expect(try lent(db, keys) == oneByOne(keys))
+            #expect(try lent(db.snapshot(), keys) == oneByOne(keys))
         }
         #expect(try db.values(for: [key(40), key(41)]) == [[], nil])
     }

@@ -279,7 +279,8 @@ struct RankingIndexTests {
             for fusing in [true, false] {
                 let scorer = taste.recordScorer(fusing: fusing)
                 for paper in stored {
-                    let inPlace = try #require(try scorer.components(record: paper.record, generation: corpus.head.generation))
+                    let record = try #require(paper.record)
+                    let inPlace = try #require(try scorer.components(record: record, generation: corpus.head.generation))
                     let entry = try corpus.entry(paper)
                     let decoded = taste.components(entry.vector, entry.authorVector, meanProduct: entry.meanProduct)
                     #expect(inPlace.svm == decoded.svm && inPlace.centroid == decoded.centroid && inPlace.author == decoded.author)

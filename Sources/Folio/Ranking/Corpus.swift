@@ -78,57 +78,68 @@ struct Corpus {
         var id: String
         var published: Day
         var dailyPages: Int
-        /// Its ``PaperVector`` record in the current generation.
-        var record: [UInt8]
+        /// Its ``PaperVector`` record in the current generation, when kept (``entry(_:)`` reads it again otherwise).
+        var record: [UInt8]?
     }
 
-    /// The given papers as stored (those that exist), in key order, from their vector records alone
-    /// (read in one pass, ``KeyValueReader/values(for:)``); a paper without a current one, or one
-    /// that does not keep the listing, is read from its terms, its vector made now at the stored precision.
+    /// The given papers as stored (those that exist), in key order, with their records kept.
     mutating func storedPapers(_ ids: some Sequence<String>) throws -> [StoredPaper] {
+        try readStoredPapers(ids) { Array($0) }.map { paper, record in
+            var paper = paper
+            paper.record = record
+            return paper
+        }
+    }
+
+    /// The given papers as stored (those that exist), in key order, each with what `read` makes of its
+    /// vector record (in the current generation) where it lies: one pass over their `F` records
+    /// (``KeyValueReader/lendValues(for:_:)``), none copied. A paper without a current record, or with
+    /// one that does not keep the listing, is read from its terms, its vector made now at the stored precision.
+    mutating func readStoredPapers<T>(_ ids: some Sequence<String>, _ read: (UnsafeBufferPointer<UInt8>) throws -> T) throws -> [(paper: StoredPaper, value: T)] {
         // Key order (for the ASCII ids of every source), the same for both prefixes: the order the reads walk the store in.
         let wanted = Set(ids).sorted()
-        var papers: [StoredPaper?] = []
-        papers.reserveCapacity(wanted.count)
-        // Current vector records that lack the listing (version 1), by position; they are still used.
+        var found = [(paper: StoredPaper, value: T)?](repeating: nil, count: wanted.count)
+        // Current vector records that lack the listing (versions 1 and 2), by position; they are still used.
         var unlisted: [Int: [UInt8]] = [:]
-        for (index, record) in try store.keyValues.values(for: wanted.map(Keys.paperVector)).enumerated() {
-            papers.append(nil)
-            guard let record else { continue }
-            let header = try Self.header(of: record)
-            guard header.generation == head.generation else { continue }
+        let generation = head.generation
+        try store.keyValues.lendValues(for: wanted.map(Keys.paperVector)) { index, record in
+            guard let record else { return }
+            let header = try header(of: record)
+            guard header.generation == generation else { return }
             if let listing = header.listing {
-                papers[index] = StoredPaper(id: wanted[index], published: listing.published, dailyPages: listing.dailyPages, record: record)
+                found[index] = (StoredPaper(id: wanted[index], published: listing.published, dailyPages: listing.dailyPages), try read(record))
             } else {
-                unlisted[index] = record
+                unlisted[index] = Array(record)
             }
         }
-        let fromTerms = papers.indices.filter { papers[$0] == nil }
+        let fromTerms = found.indices.filter { found[$0] == nil }
         for (index, termBytes) in zip(fromTerms, try store.keyValues.values(for: fromTerms.map { Keys.paperTerms(wanted[$0]) })) {
             guard let termBytes else { continue }
             let terms = try decoding { () throws(RecordCodec.Failure) in try PaperTerms(record: termBytes) }
             self.terms[wanted[index]] = terms
-            papers[index] = StoredPaper(id: wanted[index], published: terms.published, dailyPages: terms.dailyPages,
-                                        record: try unlisted[index] ?? space().vector(of: terms).encoded())
+            let record = try unlisted[index] ?? space().vector(of: terms).encoded()
+            found[index] = (StoredPaper(id: wanted[index], published: terms.published, dailyPages: terms.dailyPages, record: record),
+                            try record.withUnsafeBufferPointer(read))
         }
-        return papers.compactMap { $0 }
+        return found.compactMap { $0 }
     }
 
     /// A stored paper as an entry, its vector decoded (and the entry added to the corpus).
     mutating func entry(_ paper: StoredPaper) throws -> Entry {
         if let known = self[paper.id] { return known }
-        let vector = try decoding { () throws(RecordCodec.Failure) in try PaperVector(record: paper.record) }
+        guard let record = try paper.record ?? store.keyValues.value(for: Keys.paperVector(paper.id)) else {
+            throw FolioError(.damagedRecord, "the vector record of \(paper.id) is missing from the store at \(store.path); run `folio doctor --rebuild`")
+        }
+        let vector = try decoding { () throws(RecordCodec.Failure) in try PaperVector(record: record) }
         let entry = Entry(id: paper.id, published: paper.published, dailyPages: paper.dailyPages, vector: vector.vector,
                           authorVector: vector.authorVector, meanProduct: vector.meanProduct)
         add(entry)
         return entry
     }
 
-    private static func header(of record: [UInt8]) throws -> (generation: UInt32, listing: PaperVector.Listing?) {
-        try record.withUnsafeBufferPointer { buffer throws(RecordCodec.Failure) in
-            let reader = try PaperVectorReader(buffer)
-            return (reader.generation, reader.listing)
-        }
+    private func header(of record: UnsafeBufferPointer<UInt8>) throws -> (generation: UInt32, listing: PaperVector.Listing?) {
+        let reader = try decoding { () throws(RecordCodec.Failure) in try PaperVectorReader(record) }
+        return (reader.generation, reader.listing)
     }
 
     /// The vectors of these papers with every known word kept (``textVector(of:)``), their terms read in one pass.

@@ -238,11 +238,12 @@ struct Recommender {
         let reacted = taste.feedback.reactedPapers
         // Candidates: listed within the window (a paper listed again counts from its latest listing).
         let listed = try store.listings(from: first, through: day)
-        var candidates = try corpus.storedPapers(listed.keys.filter { id in
+        let scored = try scoredCandidates(listed.keys.filter { id in
             !reacted.contains(id) && shown[id, default: 0] < settings.maximumShowsWithoutReaction
-        })
+        }, taste: taste.model, corpus: &corpus)
+        var candidates = scored.candidates
+        let tastes = scored.tastes
         for index in candidates.indices { candidates[index].published = listed[candidates[index].id]! }
-        let tastes = try tasteScores(of: candidates, taste: taste.model, corpus: &corpus)
         let scoring = QueueScoring(settings: settings)
         let scores = candidates.indices.map { index in
             scoring.score(taste: Double(tastes[index]), published: candidates[index].published, dailyPages: candidates[index].dailyPages, on: day)
@@ -279,28 +280,34 @@ struct Recommender {
                           overdue: due.count - resurfacing.count)
     }
 
-    /// The taste's scores of a day's candidates, standardised over them: read from their stored
-    /// records in place when the taste is linear in them (no interests, no neighbour score), else from
-    /// their decoded vectors.
-    private func tasteScores(of candidates: [Corpus.StoredPaper], taste: TasteModel, corpus: inout Corpus) throws -> [Float] {
-        guard !taste.isEmpty else { return [Float](repeating: 0, count: candidates.count) }
-        let embeddings = taste.usesEmbeddings
-            ? try store.keyValues.values(for: candidates.map { Keys.paperEmbedding($0.id) }).map { try $0.map(PaperEmbedding.decode) }
-            : nil
+    /// A day's candidates as stored, with the taste's scores standardised over them: scored from their
+    /// vector records where they lie when the taste is linear in them (no interests, no neighbour
+    /// score), else from their decoded vectors.
+    private func scoredCandidates(_ ids: [String], taste: TasteModel, corpus: inout Corpus) throws -> (candidates: [Corpus.StoredPaper], tastes: [Float]) {
+        guard !taste.isEmpty else {
+            let candidates = try corpus.readStoredPapers(ids) { _ in () }.map(\.paper)
+            return (candidates, [Float](repeating: 0, count: candidates.count))
+        }
+        func embeddings(of candidates: [Corpus.StoredPaper]) throws -> [[Float]?]? {
+            guard taste.usesEmbeddings else { return nil }
+            return try store.keyValues.values(for: candidates.map { Keys.paperEmbedding($0.id) }).map { try $0.map(PaperEmbedding.decode) }
+        }
         guard taste.interests.isEmpty, taste.learner.neighborWeight == 0 else {
+            let candidates = try corpus.storedPapers(ids)
             let entries = try candidates.map { try corpus.entry($0) }
             let textVectors = taste.interests.isEmpty ? nil : try corpus.textVectors(of: entries)
-            return taste.scores(entries.map(\.vector), authorVectors: entries.map(\.authorVector), textVectors: textVectors,
-                                meanProducts: entries.map(\.meanProduct), embeddings: embeddings)
+            return (candidates, taste.scores(entries.map(\.vector), authorVectors: entries.map(\.authorVector), textVectors: textVectors,
+                                             meanProducts: entries.map(\.meanProduct), embeddings: try embeddings(of: candidates)))
         }
         let scorer = taste.recordScorer(fusing: false)
         let generation = corpus.head.generation
-        let components = try candidates.indices.map { index in
-            var parts = try scorer.components(record: candidates[index].record, generation: generation) ?? .init()
-            if let embedding = embeddings?[index] { parts.setEmbedding(taste.embeddingScores(embedding)) }
-            return parts
+        let scored = try corpus.readStoredPapers(ids) { record in try scorer.components(record: record, generation: generation) ?? .init() }
+        let candidates = scored.map(\.paper)
+        var components = scored.map(\.value)
+        if let embeddings = try embeddings(of: candidates) {
+            for index in components.indices { components[index].setEmbedding(embeddings[index].flatMap(taste.embeddingScores)) }
         }
-        return taste.combine(components)
+        return (candidates, taste.combine(components))
     }
 
     /// Puts `inserted` at the 1-based `positions` of `items` (or at the end when the queue is shorter).

@@ -20,6 +20,10 @@ protocol KeyValueReader: Sendable {
     /// The values stored under `keys`, in the order of `keys` (fastest when they are sorted and close together).
     func values(for keys: [[UInt8]]) throws(StoreError) -> [[UInt8]?]
 
+    /// Like ``values(for:)``, but lends each value where it lies, valid only during the call to `body`
+    /// (`nil` for an absent key): for reading many records once without copying them.
+    func lendValues(for keys: [[UInt8]], _ body: (_ index: Int, _ value: UnsafeBufferPointer<UInt8>?) throws -> Void) throws
+
     /// Like ``scan(prefix:from:reverse:_:)`` forwards, but lends each key and value where they lie,
     /// valid only during the call to `body`: for passes that read every record once (no copies, and
     /// what they read does not push out of a cache what other reads will want again).
@@ -47,6 +51,12 @@ extension KeyValueReader {
             try key.withUnsafeBufferPointer { key in try value.withUnsafeBufferPointer { value in try body(key, value) } }
         }
     }
+    func lendValues(for keys: [[UInt8]], _ body: (_ index: Int, _ value: UnsafeBufferPointer<UInt8>?) throws -> Void) throws {
+        for (index, value) in try values(for: keys).enumerated() {
+            try value.map { value in try value.withUnsafeBufferPointer { try body(index, $0) } } ?? body(index, nil)
+        }
+    }
+
     /// The values stored under `keys`, in the order of `keys`: one ``value(for:)`` each. A store that
     /// can read many keys in one pass (an iterator that walks to the next key when it is near) overrides it.
     func values(for keys: [[UInt8]]) throws(StoreError) -> [[UInt8]?] {

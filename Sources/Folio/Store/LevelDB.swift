@@ -137,17 +137,38 @@ final class LevelDB: OrderedKeyValueStore, @unchecked Sendable {
     /// few entries on (papers listed on one day have neighbouring ids when ids follow time, as arXiv's
     /// do), and seeks otherwise, so sorted, clustered keys cost a step each instead of a lookup each.
     fileprivate func values(for keys: [[UInt8]], options: OpaquePointer) throws(StoreError) -> [[UInt8]?] {
-        let db = try openHandle()
-        guard keys.count > 1, let iterator = leveldb_create_iterator(db, options) else {
-            var values: [[UInt8]?] = []
-            for key in keys { values.append(try value(for: key, options: options)) }
-            return values
-        }
-        defer { leveldb_iter_destroy(iterator) }
         var values: [[UInt8]?] = []
         values.reserveCapacity(keys.count)
+        do {
+            try lendValues(for: keys, options: options) { _, value in values.append(value.map(Array.init)) }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            preconditionFailure("only the store throws while values are copied: \(error)")
+        }
+        return values
+    }
+
+    func lendValues(for keys: [[UInt8]], _ body: (_ index: Int, _ value: UnsafeBufferPointer<UInt8>?) throws -> Void) throws {
+        try lendValues(for: keys, options: readOptions, body)
+    }
+
+    /// The one multi-key read loop (see ``values(for:options:)``): lends each value where LevelDB holds
+    /// it, valid only during the call to `body`, which gets the keys in their order.
+    fileprivate func lendValues(
+        for keys: [[UInt8]], options: OpaquePointer, _ body: (_ index: Int, _ value: UnsafeBufferPointer<UInt8>?) throws -> Void
+    ) throws {
+        // One key: a plain read, which (unlike an iterator's seek) skips table files by their bloom filters.
+        if keys.count == 1 {
+            let value = try value(for: keys[0], options: options)
+            try value.map { value in try value.withUnsafeBufferPointer { try body(0, $0) } } ?? body(0, nil)
+            return
+        }
+        let db = try openHandle()
+        guard !keys.isEmpty, let iterator = leveldb_create_iterator(db, options) else { return }
+        defer { leveldb_iter_destroy(iterator) }
         var previous: [UInt8]?
-        for key in keys {
+        for (index, key) in keys.enumerated() {
             var found = false
             if let previous, previous.lexicographicallyPrecedes(key) {
                 // Walk forward a few entries from where the iterator is.
@@ -172,17 +193,14 @@ final class LevelDB: OrderedKeyValueStore, @unchecked Sendable {
             if leveldb_iter_valid(iterator) != 0, Self.compareCurrentKey(iterator, key) == 0 {
                 var length = 0
                 let pointer = leveldb_iter_value(iterator, &length)
-                values.append(pointer.map { pointer in
-                    pointer.withMemoryRebound(to: UInt8.self, capacity: length) { Array(UnsafeBufferPointer(start: $0, count: length)) }
-                } ?? [])
+                try body(index, UnsafeBufferPointer(start: pointer.map { UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self) }, count: length))
             } else {
-                values.append(nil)
+                try body(index, nil)
             }
         }
         var error: UnsafeMutablePointer<CChar>?
         leveldb_iter_get_error(iterator, &error)
         if let message = Self.consume(error) { throw StoreError(levelDBMessage: message, path: path) }
-        return values
     }
 
     /// The order of the iterator's current key against `key`, as memcmp orders bytes: <0, 0 or >0.
@@ -385,6 +403,10 @@ private final class LevelDBSnapshot: KeyValueReader, @unchecked Sendable {
         try database.values(for: keys, options: options())
     }
 
+    func lendValues(for keys: [[UInt8]], _ body: (_ index: Int, _ value: UnsafeBufferPointer<UInt8>?) throws -> Void) throws {
+        try database.lendValues(for: keys, options: options(), body)
+    }
+
     func scanInPlace(
         prefix: [UInt8], from start: [UInt8]?,
         _ body: (_ key: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) throws -> Bool
@@ -411,6 +433,10 @@ private struct VerifyingReader: KeyValueReader, @unchecked Sendable {
 
     func values(for keys: [[UInt8]]) throws(StoreError) -> [[UInt8]?] {
         try database.values(for: keys, options: options)
+    }
+
+    func lendValues(for keys: [[UInt8]], _ body: (_ index: Int, _ value: UnsafeBufferPointer<UInt8>?) throws -> Void) throws {
+        try database.lendValues(for: keys, options: options, body)
     }
 
     func scanInPlace(
