@@ -67,6 +67,34 @@ struct RankingIndexTests {
         }
     }
 
+    /// A damaged vector record is an error, never a read out of bounds: every truncation and many
+    /// random byte changes of a valid record either decode or throw, in both ways of reading it.
+    @Test func damagedPaperVectorRecordsThrowInsteadOfReadingPastTheirEnd() throws {
+        let vector = SparseVector(sortedKeys: [5, 90, 70_000, 200_000], values: [0.5, 0.5, 0.5, 0.5])
+        let bytes = PaperVector(generation: 2, vector: vector, authorVector: SparseVector(sortedKeys: [7], values: [1]),
+                                listing: .init(published: Day(daysSinceEpoch: 20_000), dailyPages: 3)).encoded()
+        func read(_ record: [UInt8]) -> Bool {
+            let decoded = (try? PaperVector(record: record)) != nil
+            let scored = (try? record.withUnsafeBufferPointer { buffer -> Int in
+                var reader = try PaperVectorReader(buffer)
+                var seen = 0
+                try reader.forEachFeature { _, _ in seen += 1 }
+                return seen
+            }) != nil
+            return decoded && scored
+        }
+        #expect(read(bytes))
+        for length in 0 ..< bytes.count { #expect(!read(Array(bytes.prefix(length))) || length == bytes.count) }
+        var random = SplitMix64(seed: 5)
+        var decodedAnyway = 0
+        for _ in 0 ..< 2_000 {
+            var damaged = bytes
+            for _ in 0 ... random.next() % 3 { damaged[Int(random.next() % UInt64(damaged.count))] = UInt8(truncatingIfNeeded: random.next()) }
+            if read(damaged) { decodedAnyway += 1 }
+        }
+        #expect(decodedAnyway < 2_000)
+    }
+
     /// Stores written before the fixed-width layout keep working: a version 1 record (varint gaps,
     /// big-endian levels), built here byte by byte, reads as the vector it holds.
     @Test func versionOnePaperVectorRecordsStillRead() throws {
