@@ -129,7 +129,7 @@ struct RankingArithmeticTests {
         let scores = taste.scores([topicPaper(0, 11), topicPaper(1, 11), topicPaper(0, 12), topicPaper(1, 12)])
         #expect(scores[0] > scores[1] && scores[2] > scores[3])
         #expect(taste.linearScore(topicPaper(0, 13)) > taste.linearScore(topicPaper(1, 13)))
-        #expect(taste.neighborScore(topicPaper(0, 1)).nearest?.id == "a1")
+        #expect(taste.neighborScores([topicPaper(0, 1)])[0].nearest?.id == "a1")
         // The same data and seed give the same model.
         let again = TasteModel.train(labeled: liked, unlabeled: unlabeled, learner: model.learner, seed: 7)
         #expect(again.svm!.weights == taste.svm!.weights && again.svm!.bias == taste.svm!.bias)
@@ -181,7 +181,7 @@ struct RankingArithmeticTests {
         let withNegatives = TasteModel.train(labeled: liked + disliked, unlabeled: [], learner: model.learner, seed: 1)
         let probe = topicPaper(1, 5)
         #expect(withNegatives.linearScore(probe) < withoutNegatives.linearScore(probe))
-        #expect(withNegatives.neighborScore(probe).score < 0)
+        #expect(withNegatives.neighborScores([probe])[0].score < 0)
     }
 
     @Test func standardizing() {

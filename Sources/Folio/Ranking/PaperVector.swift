@@ -175,10 +175,7 @@ struct PaperVectorReader {
     /// The next author feature, or `nil` when the authors are done.
     mutating func nextAuthor() throws(RecordCodec.Failure) -> (key: UInt64, value: Float)? {
         guard inAuthors else { return nil }
-        while remaining > 0 {
-            let (key, value) = try entry()
-            if value > 0 || !fixedWidth { return (key, value) }
-        }
+        if let next = try nextInVector() { return next }
         inAuthors = false
         try startVector()
         return nil
@@ -187,6 +184,11 @@ struct PaperVectorReader {
     /// The next main feature (after the authors), or `nil` at the end.
     mutating func nextFeature() throws(RecordCodec.Failure) -> (key: UInt64, value: Float)? {
         while inAuthors { _ = try nextAuthor() }
+        return try nextInVector()
+    }
+
+    /// The current vector's next feature, past gap-only entries; `nil` at its end.
+    private mutating func nextInVector() throws(RecordCodec.Failure) -> (key: UInt64, value: Float)? {
         while remaining > 0 {
             let (key, value) = try entry()
             if value > 0 || !fixedWidth { return (key, value) }
@@ -208,9 +210,9 @@ struct PaperVectorReader {
         let entries = UnsafeRawPointer(base + offset)
         var key = self.key
         for index in 0 ..< remaining {
-            let entry = UInt32(littleEndian: entries.loadUnaligned(fromByteOffset: 4 &* index, as: UInt32.self))
-            key &+= UInt64(entry & 0xFFFF)
-            body(key, Float(entry >> 16) * (1 / PaperVector.quantum))
+            let (gap, value) = Self.fixedEntry(at: entries + 4 &* index)
+            key &+= gap
+            body(key, value)
         }
         offset += 4 * remaining
         remaining = 0
@@ -219,11 +221,12 @@ struct PaperVectorReader {
 
     private mutating func entry() throws(RecordCodec.Failure) -> (key: UInt64, value: Float) {
         remaining -= 1
-        if fixedWidth {
-            let entry = UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16 | UInt32(bytes[offset + 3]) << 24
+        if fixedWidth, let base = bytes.baseAddress {
+            // startVector checked that the entry is within the record.
+            let (gap, value) = Self.fixedEntry(at: UnsafeRawPointer(base + offset))
             offset += 4
-            key &+= UInt64(entry & 0xFFFF)
-            return (key, Float(entry >> 16) * (1 / PaperVector.quantum))
+            key &+= gap
+            return (key, value)
         }
         var gap: UInt64 = 0
         try Self.varint(bytes, &offset, &gap)
@@ -232,6 +235,13 @@ struct PaperVectorReader {
         offset += 2
         key &+= gap
         return (key, Float(level) * (1 / PaperVector.quantum))
+    }
+
+    /// A four-byte entry: the gap in the low 16 bits, the value's level in the high 16.
+    @inline(__always)
+    private static func fixedEntry(at pointer: UnsafeRawPointer) -> (gap: UInt64, value: Float) {
+        let entry = UInt32(littleEndian: pointer.loadUnaligned(as: UInt32.self))
+        return (UInt64(entry & 0xFFFF), Float(entry >> 16) * (1 / PaperVector.quantum))
     }
 
     private static func varint(_ bytes: UnsafeBufferPointer<UInt8>, _ offset: inout Int, _ value: inout UInt64) throws(RecordCodec.Failure) {

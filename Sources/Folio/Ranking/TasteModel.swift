@@ -170,14 +170,9 @@ struct TasteModel: Sendable {
         authorProfile.dot(authorVector)
     }
 
-    /// The summed similarity to the `neighbors` closest liked papers, less that to the closest rejected ones,
-    /// and the closest liked paper with its similarity.
-    func neighborScore(_ vector: SparseVector) -> (score: Float, nearest: (id: String, similarity: Float)?) {
-        neighborScores([vector])[0]
-    }
-
-    /// ``neighborScore(_:)`` of each vector, through one inverted index of the labelled papers: a
-    /// lookup per feature of a vector instead of a merge with every labelled paper.
+    /// For each vector, the summed similarity to the `neighbors` closest liked papers, less that to the
+    /// closest rejected ones, and the closest liked paper with its similarity: through one inverted
+    /// index of the labelled papers, a lookup per feature of a vector instead of a merge with every one.
     func neighborScores(_ vectors: [SparseVector]) -> [(score: Float, nearest: (id: String, similarity: Float)?)] {
         let index = InvertedVectors(labeled.map(\.vector))
         let k = learner.neighbors
@@ -459,7 +454,7 @@ struct WeightTable: Sendable {
     /// Calls `body` with each nonzero weight, in key order.
     func forEachWeight(_ body: (_ key: UInt64, _ weight: Float) -> Void) {
         for (key, weight) in dense.enumerated() where weight != 0 { body(UInt64(key), weight) }
-        for key in sparse.keys.sorted() where sparse[key]! != 0 { body(key, sparse[key]!) }
+        for (key, weight) in sparse.sorted(by: { $0.key < $1.key }) where weight != 0 { body(key, weight) }
     }
 
     /// The largest key with a nonzero weight.
