@@ -346,6 +346,21 @@ struct RankingIndexTests {
         }
     }
 
+    @Test(arguments: [2, 3, 7])
+    func readingCandidatesInKeyRangesAtOnceGivesWhatOnePassGives(partitions: Int) throws {
+        let engine = try engine()
+        let ids = try engine.papers().map(\.id) + ["no-such-paper", "zzz-unknown"]
+        try engine.withCore { core in
+            var corpus = try Corpus(store: core.store, model: core.model)
+            let lengths: @Sendable (UnsafeBufferPointer<UInt8>) throws -> Int = { $0.count &* 31 &+ Int($0.last ?? 0) }
+            let whole = try corpus.readStoredPapers(ids, partitions: 1, lengths)
+            let split = try corpus.readStoredPapers(ids.reversed(), partitions: partitions, lengths)
+            #expect(whole.count == ids.count - 2)
+            #expect(split.map(\.paper.id) == whole.map(\.paper.id) && split.map(\.value) == whole.map(\.value))
+            #expect(split.map(\.paper.published) == whole.map(\.paper.published) && split.map(\.paper.dailyPages) == whole.map(\.paper.dailyPages))
+        }
+    }
+
     @Test func topSelectionAgreesWithAFullSort() {
         var generator = SplitMix64(seed: 11)
         let scores = (0 ..< 500).map { _ in Double(generator.next() % 50) }

@@ -93,25 +93,47 @@ struct Corpus {
 
     /// The given papers as stored (those that exist), in key order, each with what `read` makes of its
     /// vector record (in the current generation) where it lies: one pass over their `F` records
-    /// (``KeyValueReader/lendValues(for:_:)``), none copied. A paper without a current record, or with
+    /// (``KeyValueReader/lendValues(for:_:)``), none copied, split into key ranges read on all cores
+    /// when there are many (a day's candidates in a large store). A paper without a current record, or with
     /// one that does not keep the listing, is read from its terms, its vector made now at the stored precision.
-    mutating func readStoredPapers<T>(_ ids: some Sequence<String>, _ read: (UnsafeBufferPointer<UInt8>) throws -> T) throws -> [(paper: StoredPaper, value: T)] {
+    mutating func readStoredPapers<T: Sendable>(
+        _ ids: some Sequence<String>, partitions: Int? = nil, _ read: @Sendable (UnsafeBufferPointer<UInt8>) throws -> T
+    ) throws -> [(paper: StoredPaper, value: T)] {
         // Key order (for the ASCII ids of every source), the same for both prefixes: the order the reads walk the store in.
         let wanted = Set(ids).sorted()
         var found = [(paper: StoredPaper, value: T)?](repeating: nil, count: wanted.count)
-        // Current vector records that lack the listing (versions 1 and 2), by position; they are still used.
-        var unlisted: [Int: [UInt8]] = [:]
         let generation = head.generation
-        try store.keyValues.lendValues(for: wanted.map(Keys.paperVector)) { index, record in
-            guard let record else { return }
-            let header = try header(of: record)
-            guard header.generation == generation else { return }
-            if let listing = header.listing {
-                found[index] = (StoredPaper(id: wanted[index], published: listing.published, dailyPages: listing.dailyPages), try read(record))
-            } else {
-                unlisted[index] = Array(record)
+        let keys = wanted.map(Keys.paperVector)
+        let store = store
+        let ranges = KeyRanges.chunks(of: keys.count, partitions: partitions ?? KeyRanges.partitions(forPapers: keys.count))
+        // Current vector records that lack the listing (versions 1 and 2), by position; they are still used.
+        let lock = Mutex<(unlisted: [Int: [UInt8]], error: (any Error)?)>(([:], nil))
+        // Each range of keys is read by its own iterator on its own core; each writes only its own slots.
+        found.withUnsafeMutableBufferPointer { slots in
+            nonisolated(unsafe) let slots = slots
+            DispatchQueue.concurrentPerform(iterations: ranges.count) { part in
+                let range = ranges[part]
+                do {
+                    var ownUnlisted: [Int: [UInt8]] = [:]
+                    try store.keyValues.lendValues(for: Array(keys[range])) { offset, record in
+                        guard let record else { return }
+                        let index = range.lowerBound + offset
+                        let header = try Self.header(of: record, in: store.path)
+                        guard header.generation == generation else { return }
+                        if let listing = header.listing {
+                            slots[index] = (StoredPaper(id: wanted[index], published: listing.published, dailyPages: listing.dailyPages), try read(record))
+                        } else {
+                            ownUnlisted[index] = Array(record)
+                        }
+                    }
+                    lock.withLock { $0.unlisted.merge(ownUnlisted) { first, _ in first } }
+                } catch {
+                    lock.withLock { $0.error = $0.error ?? error }
+                }
             }
         }
+        let (unlisted, failure) = lock.withLock { ($0.unlisted, $0.error) }
+        if let failure { throw failure }
         let fromTerms = found.indices.filter { found[$0] == nil }
         for (index, termBytes) in zip(fromTerms, try store.keyValues.values(for: fromTerms.map { Keys.paperTerms(wanted[$0]) })) {
             guard let termBytes else { continue }
@@ -137,8 +159,8 @@ struct Corpus {
         return entry
     }
 
-    private func header(of record: UnsafeBufferPointer<UInt8>) throws -> (generation: UInt32, listing: PaperVector.Listing?) {
-        let reader = try decoding { () throws(RecordCodec.Failure) in try PaperVectorReader(record) }
+    private static func header(of record: UnsafeBufferPointer<UInt8>, in path: String) throws -> (generation: UInt32, listing: PaperVector.Listing?) {
+        let reader = try decoding(in: path) { () throws(RecordCodec.Failure) in try PaperVectorReader(record) }
         return (reader.generation, reader.listing)
     }
 
@@ -295,10 +317,14 @@ struct Corpus {
     }
 
     private func decoding<T>(_ body: () throws(RecordCodec.Failure) -> T) throws(FolioError) -> T {
+        try Self.decoding(in: store.path, body)
+    }
+
+    private static func decoding<T>(in path: String, _ body: () throws(RecordCodec.Failure) -> T) throws(FolioError) -> T {
         do {
             return try body()
         } catch {
-            throw FolioError(.damagedRecord, "\(error) in the store at \(store.path); run `folio doctor --rebuild`")
+            throw FolioError(.damagedRecord, "\(error) in the store at \(path); run `folio doctor --rebuild`")
         }
     }
 }
@@ -351,6 +377,12 @@ enum KeyRanges {
     static let maximumPartitions = 4
     /// Below this many papers, one thread scans: starting threads would cost more than it saves.
     static let minimumPapersToPartition = 2000
+
+    /// `count` positions cut into `partitions` contiguous ranges of nearly equal size.
+    static func chunks(of count: Int, partitions: Int) -> [Range<Int>] {
+        let parts = max(1, min(partitions, count))
+        return (0 ..< parts).map { part in part * count / parts ..< (part + 1) * count / parts }
+    }
 
     static func partitions(forPapers papers: Int) -> Int {
         papers >= minimumPapersToPartition ? min(maximumPartitions, ProcessInfo.processInfo.activeProcessorCount) : 1
