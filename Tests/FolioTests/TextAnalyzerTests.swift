@@ -75,6 +75,15 @@ private let porterStems: [(word: String, stem: String)] = [
         #expect(bare.terms("ﬁne-tuning ＧＰＴ４") == ["fine", "tune", "gpt4"])
     }
 
+    @Test func surfaceFormsGiveTheFirstWordOfEachTermAndOnlyTheWantedOnesWhenAsked() {
+        let text = "Attention layers attend; the attentive reader trains a Transformer by training"
+        let all = bare.surfaceForms(text)
+        #expect(all["attent"] == "attention" && all["layer"] == "layers" && all["train"] == "trains" && all["transform"] == "transformer")
+        let wanted = bare.surfaceForms(text, of: ["train", "attent", "nowhere"])
+        #expect(wanted == ["train": "trains", "attent": "attention"])
+        #expect(bare.surfaceForms(text, of: []).isEmpty)
+    }
+
     @Test func punctuationSplitsTokens() {
         #expect(bare.terms("zero-shot") == ["zero", "shot"])
         #expect(bare.terms("encoder/decoder") == ["encod", "decod"])

@@ -352,7 +352,7 @@ public final class Engine: Sendable {
             let search = KeywordSearch(store: core.store, analyzer: core.analyzer, settings: core.model.search)
             return try search.search(query, limit: limit).map { hit in
                 let paper = try core.store.paper(hit.id)
-                let forms = core.analyzer.surfaceForms((paper?.title ?? "") + "\n" + (paper?.abstract ?? ""))
+                let forms = core.analyzer.surfaceForms((paper?.title ?? "") + "\n" + (paper?.abstract ?? ""), of: Set(hit.matchedTerms))
                 return RankedPaper(id: hit.id, title: paper?.title ?? "", score: (hit.score * 1000).rounded() / 1000,
                                    reasons: ["matches: " + hit.matchedTerms.map { forms[$0] ?? $0 }.joined(separator: ", ")])
             }

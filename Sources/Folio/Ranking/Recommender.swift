@@ -395,8 +395,9 @@ struct Recommender {
         return try zip(scored, shared).map { scored, features in
             let (entry, similarity) = scored
             let paper = try store.paper(entry.id)
-            let forms = surfaceForms(paper, targetPaper)
-            let shared = features.map { display(corpus.name(of: $0), forms) }
+            let names = features.map { corpus.name(of: $0) }
+            let forms = surfaceForms(of: names, in: paper, targetPaper)
+            let shared = names.map { display($0, forms) }
             var reasons = ["similarity \(Int((similarity * 100).rounded()))%"]
             if let cosine = embedded[entry.id] { reasons.append("meaning \(Int((cosine * 100).rounded()))% alike") }
             if !shared.isEmpty || embedded.isEmpty { reasons.append("shares: " + shared.joined(separator: ", ")) }
@@ -418,9 +419,10 @@ struct Recommender {
         return try entries.indices.map { index in
             let entry = entries[index]
             var reasons: [String] = []
-            let forms = surfaceForms(papers[index])
             if !features[index].isEmpty {
-                reasons.append("matches your interests: " + features[index].map { display(corpus.name(of: $0.key), forms) }.joined(separator: ", "))
+                let names = features[index].map { corpus.name(of: $0.key) }
+                let forms = surfaceForms(of: names, in: papers[index])
+                reasons.append("matches your interests: " + names.map { display($0, forms) }.joined(separator: ", "))
             }
             if let nearest = nearest[index], nearest.similarity >= Self.nearestPaperThreshold, let title = try store.paper(nearest.id)?.title {
                 reasons.append("close to a paper you \(verb(for: nearest.id, taste.feedback)) “\(Self.shorten(title, 70))” (\(Int((nearest.similarity * 100).rounded()))% similar)")
@@ -448,10 +450,15 @@ struct Recommender {
         return state.opinion == .read ? "read" : "liked"
     }
 
-    private func surfaceForms(_ papers: Paper?...) -> [String: String] {
+    /// The words the stems of these feature names come from, in the first of `papers` that has each.
+    private func surfaceForms(of names: [String], in papers: Paper?...) -> [String: String] {
+        // Author names are shown as they are: no word of the text stems to them.
+        var wanted = Set(names.filter { !$0.hasPrefix(AuthorTokens.prefix) }.flatMap { $0.split(separator: " ").map(String.init) })
         var forms: [String: String] = [:]
-        for paper in papers.compactMap({ $0 }) {
-            forms.merge(analyzer.surfaceForms(paper.title + "\n" + paper.abstract)) { first, _ in first }
+        for paper in papers.compactMap({ $0 }) where !wanted.isEmpty {
+            let found = analyzer.surfaceForms(paper.title + "\n" + paper.abstract, of: wanted)
+            forms.merge(found) { first, _ in first }
+            wanted.subtract(found.keys)
         }
         return forms
     }

@@ -86,14 +86,19 @@ struct TextAnalyzer: Sendable {
         static var disabled: WordMemo { WordMemo(capacity: 0) }
     }
 
-    /// For each index term of `text`, the first word that produced it, as written (folded):
-    /// turns stems back into words a reader recognises ("attent" → "attention").
-    func surfaceForms(_ text: String) -> [String: String] {
+    /// For each index term of `text` (or each of `wanted`, when given), the first word that produced
+    /// it, as written (folded): turns stems back into words a reader recognises ("attent" → "attention").
+    ///
+    /// With `wanted`, no word is stemmed once all of them are found: a reason names a few terms of a
+    /// paper, and stemming the rest of its abstract was most of the time its reasons took.
+    func surfaceForms(_ text: String, of wanted: Set<String>? = nil) -> [String: String] {
         var forms: [String: String] = [:]
         var memo = WordMemo.disabled
         Tokenizer.forEachToken(in: text) { token in
+            if let wanted, forms.count == wanted.count { return }
             let surface = String(decoding: token.bytes, as: UTF8.self)
-            if let term = term(for: &token, memo: &memo), forms[term] == nil { forms[term] = surface }
+            guard let term = term(for: &token, memo: &memo), forms[term] == nil, wanted?.contains(term) ?? true else { return }
+            forms[term] = surface
         }
         return forms
     }
