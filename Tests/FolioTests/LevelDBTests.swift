@@ -104,6 +104,21 @@ struct LevelDBTests {
         #expect(try db.values(for: [key(40), key(41)]) == [[], nil])
     }
 
+    @Test func aLentValueIsWhatAPlainReadGives() throws {
+        let db = try open()
+        var batch = KeyValueBatch()
+        let large = (0 ..< 300_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        batch.put(large, for: Array("S\u{0}ann".utf8))
+        batch.put(Array("longer key".utf8), for: Array("S\u{0}anne".utf8))
+        batch.put([], for: Array("S\u{0}bob".utf8))
+        try db.write(batch, durable: false)
+        for name in ["ann", "anne", "bob", "an", "carl", ""] {
+            let key = Array("S\u{0}\(name)".utf8)
+            #expect(try db.lendValue(for: key) { $0.map(Array.init) } == db.value(for: key), "key S·\(name)")
+            #expect(try db.snapshot().lendValue(for: key) { $0.map(Array.init) } == db.value(for: key), "key S·\(name), snapshot")
+        }
+    }
+
     @Test func scanningInPlaceSeesWhatAScanSees() throws {
         let db = try open()
         var batch = KeyValueBatch()

@@ -102,9 +102,8 @@ struct Recommender {
     }
 
     private func storedTaste(of user: String) throws -> StoredTaste? {
-        guard let bytes = try store.keyValues.value(for: Keys.taste(of: user)) else { return nil }
         // An unreadable cache is only retrained, never an error.
-        return try? StoredTaste(record: bytes)
+        try store.keyValues.lendValue(for: Keys.taste(of: user)) { bytes in bytes.flatMap { try? StoredTaste(record: Array($0)) } }
     }
 
     // MARK: Recommend

@@ -51,6 +51,21 @@ extension KeyValueReader {
             try key.withUnsafeBufferPointer { key in try value.withUnsafeBufferPointer { value in try body(key, value) } }
         }
     }
+    /// The value under `key`, lent where it lies during the call to `body` (`nil` when absent). It is
+    /// found by a seek rather than a plain read: for one large value (a stored taste), which a plain
+    /// read copies twice on its way out of LevelDB, at the price of the bloom filters that let a plain
+    /// read skip table files, which matter for keys that are often absent.
+    func lendValue<T>(for key: [UInt8], _ body: (_ value: UnsafeBufferPointer<UInt8>?) throws -> T) throws -> T {
+        var result: T?
+        // The key itself sorts before every longer key it prefixes, so the first entry decides.
+        try scanInPlace(prefix: key, from: nil) { found, value in
+            if found.elementsEqual(key) { result = try body(value) }
+            return false
+        }
+        if let result { return result }
+        return try body(nil)
+    }
+
     func lendValues(for keys: [[UInt8]], _ body: (_ index: Int, _ value: UnsafeBufferPointer<UInt8>?) throws -> Void) throws {
         for (index, value) in try values(for: keys).enumerated() {
             try value.map { value in try value.withUnsafeBufferPointer { try body(index, $0) } } ?? body(index, nil)
