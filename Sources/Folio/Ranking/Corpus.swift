@@ -380,8 +380,11 @@ private final class ScanResults<T: Sendable>: Sendable {
 /// threads can each scan one: the cuts are quantiles of ids from the corpus sample, which the sample's
 /// hash order spreads evenly over the id space.
 enum KeyRanges {
-    /// At most this many ranges at once (one per core).
-    static let maximumPartitions = 4
+    /// Ranges per core: more ranges than cores, so that a core that is done with its range takes
+    /// another instead of waiting for the slowest; on a shared machine two halves rarely end together.
+    static let rangesPerCore = 4
+    /// At most this many ranges.
+    static let maximumPartitions = 16
     /// Below this many papers, one thread scans: starting threads would cost more than it saves.
     static let minimumPapersToPartition = 2000
 
@@ -392,7 +395,7 @@ enum KeyRanges {
     }
 
     static func partitions(forPapers papers: Int) -> Int {
-        papers >= minimumPapersToPartition ? min(maximumPartitions, ProcessInfo.processInfo.activeProcessorCount) : 1
+        papers >= minimumPapersToPartition ? min(maximumPartitions, rangesPerCore * ProcessInfo.processInfo.activeProcessorCount) : 1
     }
 
     /// Start keys of the ranges, `nil` standing for the start and the end of the whole prefix.
