@@ -51,6 +51,7 @@ extension KeyValueReader {
             try key.withUnsafeBufferPointer { key in try value.withUnsafeBufferPointer { value in try body(key, value) } }
         }
     }
+
     /// The value under `key`, lent where it lies during the call to `body` (`nil` when absent). It is
     /// found by a seek rather than a plain read: for one large value (a stored taste), which a plain
     /// read copies twice on its way out of LevelDB, at the price of the bloom filters that let a plain
