@@ -96,6 +96,7 @@ struct Corpus {
     /// (``KeyValueReader/lendValues(for:_:)``), none copied, split into key ranges read on all cores
     /// when there are many (a day's candidates in a large store). A paper without a current record, or with
     /// one that does not keep the listing, is read from its terms, its vector made now at the stored precision.
+    /// - Parameter partitions: how many key ranges (by default ``KeyRanges/partitions(forPapers:)``).
     mutating func readStoredPapers<T: Sendable>(
         _ ids: some Sequence<String>, partitions: Int? = nil, _ read: @Sendable (UnsafeBufferPointer<UInt8>) throws -> T
     ) throws -> [(paper: StoredPaper, value: T)] {
