@@ -177,29 +177,38 @@ rows.append(("peak memory", String(format: "%.0f MB", peakMemoryMB())))
 engine.close()
 rows.append(("store size", String(format: "%.1f MB", Double(directorySize(store)) / 1e6)))
 
-// today as a whole process, as a user runs it.
+// today and recommend as whole processes, as a user runs them.
 let cli = options.cli ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("folio").path
 if FileManager.default.isExecutableFile(atPath: cli) {
-    var processTimes: [Double] = []
-    for user in 0 ..< options.users {
-        for day in [options.days, options.days + 1] {
-            // posix_spawn and waitpid, not Foundation's Process, whose wait polls and adds tens of milliseconds.
-            let arguments = [cli, "today", "--db", store, "--user", "user\(user)", "--now", last.adding(days: day).description, "--json"]
-            var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
-            posix_spawn_file_actions_init(&actions)
-            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-            let argv = arguments.map { strdup($0) } + [nil]
-            defer { argv.forEach { free($0) } }
-            processTimes.append(seconds {
-                var pid: pid_t = 0
-                guard posix_spawn(&pid, cli, &actions, nil, argv, environ) == 0 else { fatalError("cannot start \(cli)") }
-                var status: Int32 = 0
-                waitpid(pid, &status, 0)
-            })
-            posix_spawn_file_actions_destroy(&actions)
+    /// The seconds one `folio` process takes, its output dropped.
+    func processSeconds(_ arguments: [String]) -> Double {
+        // posix_spawn and waitpid, not Foundation's Process, whose wait polls and adds tens of milliseconds.
+        var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        let argv = ([cli] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        return seconds {
+            var pid: pid_t = 0
+            guard posix_spawn(&pid, cli, &actions, nil, argv, environ) == 0 else { fatalError("cannot start \(cli)") }
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
         }
     }
-    rows.append(("folio today (whole process, new queue, stored taste)", "p50 \(milliseconds(percentile(processTimes, 0.5))), p99 \(milliseconds(percentile(processTimes, 0.99)))"))
+    var todayTimes: [Double] = []
+    var recommendProcessTimes: [Double] = []
+    for user in 0 ..< options.users {
+        for day in [options.days, options.days + 1] {
+            todayTimes.append(processSeconds(["today", "--db", store, "--user", "user\(user)", "--now", last.adding(days: day).description, "--json"]))
+        }
+        if user < 10 {
+            // The day the in-process pass used, so the stored taste serves.
+            recommendProcessTimes.append(processSeconds(["recommend", "--limit", "50", "--db", store, "--user", "user\(user)", "--now", last.description, "--json"]))
+        }
+    }
+    rows.append(("folio today (whole process, new queue, stored taste)", "p50 \(milliseconds(percentile(todayTimes, 0.5))), p99 \(milliseconds(percentile(todayTimes, 0.99)))"))
+    rows.append(("folio recommend --limit 50 (whole process, stored taste)", "p50 \(milliseconds(percentile(recommendProcessTimes, 0.5))), p99 \(milliseconds(percentile(recommendProcessTimes, 0.99)))"))
 }
 
 print("| \(options.papers) papers, \(options.users) users × \(options.events) events | |")
