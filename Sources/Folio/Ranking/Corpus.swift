@@ -101,7 +101,10 @@ struct Corpus {
         _ ids: some Sequence<String>, partitions: Int? = nil, _ read: @Sendable (UnsafeBufferPointer<UInt8>) throws -> T
     ) throws -> [(paper: StoredPaper, value: T)] {
         // Key order (for the ASCII ids of every source), the same for both prefixes: the order the reads walk the store in.
-        let wanted = Set(ids).sorted()
+        // Sorted, then repeats dropped: no set of thousands of ids to hash first.
+        var distinct: [String] = []
+        for id in Array(ids).sorted() where id != distinct.last { distinct.append(id) }
+        let wanted = distinct
         var found = [(paper: StoredPaper, value: T)?](repeating: nil, count: wanted.count)
         let generation = head.generation
         let keys = wanted.map(Keys.paperVector)

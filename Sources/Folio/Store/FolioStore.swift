@@ -111,7 +111,8 @@ struct FolioStore: Sendable {
     /// The papers listed between `first` and `last` (inclusive), each with its latest listing day in that range.
     func listings(from first: Day, through last: Day) throws -> [String: Day] {
         var listed: [String: Day] = [:]
-        try keyValues.scan(prefix: Keys.dayIndex, from: Keys.dayIndexStart(first), reverse: false) { key, _ in
+        // Read in place: a large store lists thousands of papers a week.
+        try keyValues.scanInPlace(prefix: Keys.dayIndex, from: Keys.dayIndexStart(first)) { key, _ in
             guard let (day, id) = Keys.decodeDayKey(key), day <= last else { return false }
             listed[id] = day
             return true

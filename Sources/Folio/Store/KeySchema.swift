@@ -75,9 +75,9 @@ enum Keys {
         return bytes
     }
     /// The day and paper id of an `I·day` key.
-    static func decodeDayKey(_ key: [UInt8]) -> (Day, String)? {
-        let start = dayIndex.count
-        guard key.count > start + 5, key[start + 4] == separator else { return nil }
+    static func decodeDayKey<Bytes: RandomAccessCollection<UInt8>>(_ key: Bytes) -> (Day, String)? where Bytes.Index == Int {
+        let start = key.startIndex + dayIndex.count
+        guard key.endIndex > start + 5, key[start + 4] == separator else { return nil }
         var raw: UInt32 = 0
         for index in start ..< start + 4 { raw = raw << 8 | UInt32(key[index]) }
         let day = Day(daysSinceEpoch: Int32(bitPattern: raw ^ 0x8000_0000))
