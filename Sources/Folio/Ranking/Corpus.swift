@@ -107,9 +107,8 @@ struct Corpus {
         let wanted = distinct
         var found = [(paper: StoredPaper, value: T)?](repeating: nil, count: wanted.count)
         let generation = head.generation
-        let keys = wanted.map(Keys.paperVector)
         let store = store
-        let ranges = KeyRanges.chunks(of: keys.count, partitions: partitions ?? KeyRanges.partitions(forPapers: keys.count))
+        let ranges = KeyRanges.chunks(of: wanted.count, partitions: partitions ?? KeyRanges.partitions(forPapers: wanted.count))
         // Current vector records that lack the listing (versions 1 and 2), by position; they are still used.
         let lock = Mutex<(unlisted: [Int: [UInt8]], error: (any Error)?)>(([:], nil))
         // Each range of keys is read by its own iterator on its own core; each writes only its own slots.
@@ -119,7 +118,7 @@ struct Corpus {
                 let range = ranges[part]
                 do {
                     var ownUnlisted: [Int: [UInt8]] = [:]
-                    try store.keyValues.lendValues(for: Array(keys[range])) { offset, record in
+                    try store.keyValues.lendValues(for: wanted[range].map(Keys.paperVector)) { offset, record in
                         guard let record else { return }
                         let index = range.lowerBound + offset
                         let header = try Self.header(of: record, in: store.path)
