@@ -58,6 +58,11 @@ func percentile(_ values: [Double], _ p: Double) -> Double {
 
 func milliseconds(_ value: Double) -> String { String(format: "%.1f ms", value * 1000) }
 
+/// The median and 99th percentile of `times` (seconds), as a table cell.
+func latencies(_ times: [Double]) -> String {
+    "p50 \(milliseconds(percentile(times, 0.5))), p99 \(milliseconds(percentile(times, 0.99)))"
+}
+
 /// Peak resident memory of this process so far (VmHWM).
 func peakMemoryMB() -> Double {
     guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
@@ -144,7 +149,7 @@ for user in 0 ..< options.users {
         writeTimes.append(elapsed)
     }
 }
-rows.append(("feedback write (synced)", "p50 \(milliseconds(percentile(writeTimes, 0.5))), p99 \(milliseconds(percentile(writeTimes, 0.99)))"))
+rows.append(("feedback write (synced)", latencies(writeTimes)))
 
 // today, in process: every user on several days (each a fresh queue).
 // Days go forward from the last listing, as a user's do. The first queue after new feedback trains
@@ -158,21 +163,23 @@ for day in 0 ..< options.days {
         if day == 0 { firstTimes.append(elapsed) } else { laterTimes.append(elapsed) }
     }
 }
-rows.append(("today, first queue after feedback (trains the taste)", "p50 \(milliseconds(percentile(firstTimes, 0.5))), p99 \(milliseconds(percentile(firstTimes, 0.99)))"))
+rows.append(("today, first queue after feedback (trains the taste)", latencies(firstTimes)))
 if !laterTimes.isEmpty {
-    rows.append(("today, later days (stored taste, new queue)", "p50 \(milliseconds(percentile(laterTimes, 0.5))), p99 \(milliseconds(percentile(laterTimes, 0.99)))"))
+    rows.append(("today, later days (stored taste, new queue)", latencies(laterTimes)))
 }
 
+// recommend scans the whole catalogue: ten users are enough for its percentiles.
+let recommendUsers = min(options.users, 10)
 var recommendTimes: [Double] = []
-for user in 0 ..< min(options.users, 10) {
+for user in 0 ..< recommendUsers {
     recommendTimes.append(try seconds { _ = try engine.recommend(user: "user\(user)", now: last.start, limit: 50) })
 }
-rows.append(("recommend --limit 50 (in process)", "p50 \(milliseconds(percentile(recommendTimes, 0.5))), p99 \(milliseconds(percentile(recommendTimes, 0.99)))"))
+rows.append(("recommend --limit 50 (in process)", latencies(recommendTimes)))
 
 let queries = ["attention", "sparse attention transformer", "graph neural network", "language model alignment", "protein structure", "diffusion", "memory cache", "reinforcement learning policy"]
 var searchTimes: [Double] = []
 for _ in 0 ..< 3 { for query in queries { searchTimes.append(try seconds { _ = try engine.search(query, limit: 20) }) } }
-rows.append(("search (in process)", "p50 \(milliseconds(percentile(searchTimes, 0.5))), p99 \(milliseconds(percentile(searchTimes, 0.99)))"))
+rows.append(("search (in process)", latencies(searchTimes)))
 rows.append(("peak memory", String(format: "%.0f MB", peakMemoryMB())))
 engine.close()
 rows.append(("store size", String(format: "%.1f MB", Double(directorySize(store)) / 1e6)))
@@ -202,13 +209,13 @@ if FileManager.default.isExecutableFile(atPath: cli) {
         for day in [options.days, options.days + 1] {
             todayTimes.append(processSeconds(["today", "--db", store, "--user", "user\(user)", "--now", last.adding(days: day).description, "--json"]))
         }
-        if user < 10 {
+        if user < recommendUsers {
             // The day the in-process pass used, so the stored taste serves.
             recommendProcessTimes.append(processSeconds(["recommend", "--limit", "50", "--db", store, "--user", "user\(user)", "--now", last.description, "--json"]))
         }
     }
-    rows.append(("folio today (whole process, new queue, stored taste)", "p50 \(milliseconds(percentile(todayTimes, 0.5))), p99 \(milliseconds(percentile(todayTimes, 0.99)))"))
-    rows.append(("folio recommend --limit 50 (whole process, stored taste)", "p50 \(milliseconds(percentile(recommendProcessTimes, 0.5))), p99 \(milliseconds(percentile(recommendProcessTimes, 0.99)))"))
+    rows.append(("folio today (whole process, new queue, stored taste)", latencies(todayTimes)))
+    rows.append(("folio recommend --limit 50 (whole process, stored taste)", latencies(recommendProcessTimes)))
 }
 
 print("| \(options.papers) papers, \(options.users) users × \(options.events) events | |")
