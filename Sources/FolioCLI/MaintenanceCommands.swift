@@ -50,6 +50,10 @@ struct Repair: ParsableCommand {
             try Output.json(report)
         } else {
             print("kept \(report.papersKept) papers and \(report.eventsKept) events; dropped \(report.papersDropped) unreadable papers, \(report.eventsDropped) unreadable events and \(report.queuesDropped) unreadable queues")
+            let lost = report.papersNamedByEventsButLost
+            if !lost.isEmpty {
+                print("events name \(lost.count) papers that could not be saved; the events are kept and count again once these papers are ingested again: \(lost.joined(separator: " "))")
+            }
         }
     }
 }

@@ -56,6 +56,37 @@ struct MaintenanceTests {
         #expect(try engine.search("instruction tuning", limit: 3).count == 3)
     }
 
+    @Test func eventsNamingAPaperLostToDamageAreKeptAndCountAgainWhenItReturns() throws {
+        let path = directory.subpath("store")
+        let lostID: String
+        do {
+            let engine = try populated()
+            lostID = try engine.history(user: "ann").first { $0.action == .like }!.paperID
+            // The paper's record is lost, as a damaged table block loses it.
+            try engine.withCore { core in
+                var batch = KeyValueBatch()
+                batch.delete(Keys.paper(lostID))
+                try core.database.write(batch, durable: true)
+            }
+            engine.close()
+        }
+        let repaired = try Engine.repair(path: path)
+        #expect(repaired.papersNamedByEventsButLost == [lostID])
+        #expect(repaired.eventsKept == 5)
+        let engine = try Engine(path: path)
+        #expect(try engine.checkHealth().problems == [])
+        #expect(try engine.history(user: "ann").contains { $0.paperID == lostID && $0.action == .like })
+        _ = try engine.today(user: "ann", now: now.addingTimeInterval(86_400))
+
+        // Ingested again, the paper is back and the like names it again.
+        try engine.ingest(files: Fixtures.dailyPages + [Fixtures.atomFeed], now: now)
+        #expect(try engine.paper(lostID).id == lostID)
+        #expect(try engine.checkHealth().problems == [])
+        engine.close()
+        // A later repair finds nothing lost.
+        #expect(try Engine.repair(path: path).papersNamedByEventsButLost == [])
+    }
+
     @Test func corruptedTableFilesAreDetectedAndRecovered() throws {
         let path = directory.subpath("store")
         do {
@@ -79,7 +110,8 @@ struct MaintenanceTests {
         let repaired = try Engine.repair(path: path)
         #expect(repaired.papersKept > 0)
         let engine = try Engine(path: path)
-        #expect(try engine.checkHealth().problems == [])
+        let problems = try engine.checkHealth().problems
+        #expect(problems == [], "\(problems)")
         let statistics = try engine.statistics()
         #expect(statistics.papers == repaired.papersKept)
         _ = try engine.today(user: "ann", now: now.addingTimeInterval(86_400))

@@ -17,6 +17,25 @@ public struct RepairReport: Sendable, Codable, Equatable {
     public var eventsKept: Int
     public var eventsDropped: Int
     public var queuesDropped: Int
+    /// Papers lost to the damage that kept events still name, sorted. The events stay (acknowledged
+    /// feedback is never dropped) and count again once these papers are ingested again.
+    public var papersNamedByEventsButLost: [String] = []
+}
+
+/// The papers a repair could not save but events still name (``Keys/lostPapers``).
+enum LostPapers {
+    static func read(from reader: any KeyValueReader) throws -> Set<String> {
+        guard let bytes = try reader.value(for: Keys.lostPapers) else { return [] }
+        var record = BinaryReader(bytes)
+        return Set((try? record.strings()) ?? [])
+    }
+
+    static func write(_ ids: [String], to batch: inout KeyValueBatch) {
+        guard !ids.isEmpty else { return batch.delete(Keys.lostPapers) }
+        var writer = BinaryWriter()
+        writer.strings(ids)
+        batch.put(writer.bytes, for: Keys.lostPapers)
+    }
 }
 
 /// Verifies a store from first principles: every checksum, every record, every index entry both
@@ -183,6 +202,8 @@ struct Doctor {
 
         // Users: profiles, event logs in order, queues.
         var events = 0, users = 0, queues = 0
+        // Papers a repair could not save: the events that name them were kept on purpose.
+        let lost = try LostPapers.read(from: reader)
         for user in try store.users() {
             var logged = 0
             var lastKey: [UInt8] = []
@@ -194,7 +215,9 @@ struct Doctor {
                     problem("an event of \(user) cannot be read")
                     return true
                 }
-                if !event.paperID.isEmpty && papers[event.paperID] == nil { problem("an event of \(user) names missing paper \(event.paperID)") }
+                if !event.paperID.isEmpty && papers[event.paperID] == nil && !lost.contains(event.paperID) {
+                    problem("an event of \(user) names missing paper \(event.paperID)")
+                }
                 return true
             }
             events += logged
@@ -295,6 +318,7 @@ struct Rebuilder {
         counts.users = 0
         counts.events = 0
         var users: [String: (count: Int, next: UInt32, first: Day)] = [:]
+        var named: Set<String> = []
         try store.keyValues.scan(prefix: Keys.events) { key, value in
             let user = Keys.component(after: Keys.events, in: key)
             guard let event = try? Event(user: user, record: value) else {
@@ -309,8 +333,11 @@ struct Rebuilder {
             entry.first = min(entry.first, Day(event.time))
             users[user] = entry
             report.eventsKept += 1
+            if !event.paperID.isEmpty { named.insert(event.paperID) }
             return true
         }
+        report.papersNamedByEventsButLost = try named.filter { try !store.keyValues.contains(Keys.paper($0)) }.sorted()
+        LostPapers.write(report.papersNamedByEventsButLost, to: &cleanup)
         try store.keyValues.scan(prefix: Keys.users) { key, value in
             let user = Keys.component(after: Keys.users, in: key)
             if key == Keys.userProfile(user) || key == Keys.schedule(of: user) || key == Keys.legacyTaste(of: user) {

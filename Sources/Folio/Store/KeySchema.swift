@@ -11,6 +11,7 @@ import Foundation
 /// | `M` | `M·schema` | schema version, UInt32 big-endian |
 /// | `M` | `M·counts` | ``StoreCounts`` (papers, users, events, terms) |
 /// | `M` | `M·ingest` | the ingest in progress, if one was interrupted (file path) |
+/// | `M` | `M·lost` | ids of papers that `folio repair` could not save but events still name (strings) |
 /// | `P` | `P·<paper id>` | ``Paper`` record |
 /// | `T` | `T·<paper id>` | the paper's terms: term ids of title then abstract, in text order |
 /// | `I` | `I·title·<normalised title>` | paper id (finds the same paper across sources) |
@@ -48,6 +49,7 @@ enum Keys {
     static let schema = key("M", "schema")
     static let counts = key("M", "counts")
     static let ingestInProgress = key("M", "ingest")
+    static let lostPapers = key("M", "lost")
 
     static let papers = prefix("P")
     static func paper(_ id: String) -> [UInt8] { key("P", id) }
