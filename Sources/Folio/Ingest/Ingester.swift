@@ -12,11 +12,13 @@ struct Ingester {
     private let analyzer: TextAnalyzer
     private var staged: StagedWrites
     private var counts: StoreCounts
-    /// Vocabulary entries read or created during this ingest, by id (`dirtyTerms` still have to be
-    /// written), and their ids by name: a term's name is hashed once per occurrence, its id thereafter.
-    private var termIDs: [String: UInt32] = [:]
-    private var vocabulary: [UInt32: (term: String, documentFrequency: Int)] = [:]
-    private var dirtyTerms: Set<UInt32> = []
+    /// Vocabulary entries read or created during this ingest.
+    private var vocabulary = TermSlots()
+    /// The distinct terms of the paper being indexed, in order of first occurrence, with their counts.
+    private var paperTerms = TermCounts()
+    /// Postings gathered for the next batch, in paper order, and the ids of their papers.
+    private var pendingPostings: [PendingPosting] = []
+    private var pendingPaperIDs: [String] = []
     /// The current ranking space, if any: each paper's vector is then written in its own batch.
     private let space: RankingSpace?
 
@@ -75,10 +77,8 @@ struct Ingester {
     /// Gives `term` the id `id` before any paper uses it (restoring a backup keeps term ids).
     /// - Returns: `false` when the term or the id is taken.
     mutating func seed(term: String, id: UInt32) -> Bool {
-        guard termIDs[term] == nil, vocabulary[id] == nil else { return false }
-        termIDs[term] = id
-        vocabulary[id] = (term, 0)
-        dirtyTerms.insert(id)
+        guard vocabulary.slot(named: term) == nil, vocabulary.slot(ofID: id) == nil else { return false }
+        vocabulary.markDirty(vocabulary.add(term, id: id, documentFrequency: 0))
         staged.put(Array(term.utf8), for: Keys.termName(id))
         counts.terms = max(counts.terms, Int(id) + 1)
         return true
@@ -158,81 +158,216 @@ struct Ingester {
     private mutating func index(_ paper: Paper, replacing old: Paper?, analysis: PaperAnalysis? = nil) throws {
         let analysis = analysis.flatMap { $0.isAnalysis(ofTitle: paper.title, abstract: paper.abstract, authors: paper.authors) ? $0 : nil }
             ?? PaperAnalysis(title: paper.title, abstract: paper.abstract, authors: paper.authors, analyzer: analyzer)
+        paperTerms.start()
+        func ids(of names: [String], field: TermCounts.Field) throws -> [UInt32] {
+            var ids: [UInt32] = []
+            ids.reserveCapacity(names.count)
+            for name in names {
+                let slot = try slot(of: name)
+                ids.append(vocabulary.ids[Int(slot)])
+                paperTerms.count(slot, in: field)
+            }
+            return ids
+        }
         let terms = PaperTerms(
-            titleTerms: try analysis.titleTerms.map { try termID($0) },
-            abstractTerms: try analysis.abstractTerms.map { try termID($0) },
-            authorTerms: try analysis.authorTerms.map { try termID($0) },
+            titleTerms: try ids(of: analysis.titleTerms, field: .title),
+            abstractTerms: try ids(of: analysis.abstractTerms, field: .abstract),
+            authorTerms: try ids(of: analysis.authorTerms, field: .authors),
             published: paper.published, dailyPages: paper.dailyPageCount
         )
-        var added = terms.distinctTerms
         counts.termOccurrences += terms.titleTerms.count + terms.abstractTerms.count
+        var previous: Set<UInt32> = []
         if old != nil, let bytes = try staged.value(for: Keys.paperTerms(paper.id)) {
             let previousTerms = try PaperTerms(record: bytes)
             counts.termOccurrences -= previousTerms.titleTerms.count + previousTerms.abstractTerms.count
-            let previous = previousTerms.distinctTerms
-            for id in previous.subtracting(added) { try adjustFrequency(ofTermID: id, by: -1) }
-            added.subtract(previous)
+            previous = previousTerms.distinctTerms
+            for id in previous.subtracting(terms.distinctTerms) { try adjustFrequency(ofTermID: id, by: -1) }
         }
-        for id in added { try adjustFrequency(ofTermID: id, by: 1) }
         staged.put(terms.encoded(), for: Keys.paperTerms(paper.id))
         if let space { staged.put(space.vector(of: terms).encoded(), for: Keys.paperVector(paper.id)) }
-        var occurrences: [UInt32: (title: Int, abstract: Int)] = [:]
-        for term in terms.titleTerms { occurrences[term, default: (0, 0)].title += 1 }
-        for term in terms.abstractTerms { occurrences[term, default: (0, 0)].abstract += 1 }
-        let length = terms.titleTerms.count + terms.abstractTerms.count
-        for (term, count) in occurrences {
-            pendingPostings[term, default: []].append(Posting(paperID: paper.id, titleCount: count.title, abstractCount: count.abstract, length: length))
+
+        // Each distinct term once: its frequency, and its posting when it occurs in the title or abstract.
+        let paperIndex = Int32(pendingPaperIDs.count)
+        let length = Int32(terms.titleTerms.count + terms.abstractTerms.count)
+        var hasPostings = false
+        for slot in paperTerms.slots {
+            if !previous.contains(vocabulary.ids[Int(slot)]) { vocabulary.adjustFrequency(ofSlot: slot, by: 1) }
+            let title = paperTerms.titleCounts[Int(slot)], abstract = paperTerms.abstractCounts[Int(slot)]
+            if title + abstract > 0 {
+                pendingPostings.append(PendingPosting(slot: slot, paper: paperIndex, titleCount: title, abstractCount: abstract, length: length))
+                hasPostings = true
+            }
         }
+        if hasPostings { pendingPaperIDs.append(paper.id) }
     }
 
-    /// Postings gathered for the next batch, by term.
-    private var pendingPostings: [UInt32: [Posting]] = [:]
-
-    private mutating func termID(_ term: String) throws -> UInt32 {
-        if let id = termIDs[term] { return id }
+    /// The slot of a term: found in this ingest's vocabulary, read from the store, or a new term.
+    private mutating func slot(of term: String) throws -> Int32 {
+        if let slot = vocabulary.slot(named: term) { return slot }
         if let stored = try store.termEntry(term) {
-            termIDs[term] = stored.id
-            vocabulary[stored.id] = (term, stored.documentFrequency)
-            return stored.id
+            return vocabulary.add(term, id: stored.id, documentFrequency: stored.documentFrequency)
         }
         let id = UInt32(counts.terms)
         counts.terms += 1
-        termIDs[term] = id
-        vocabulary[id] = (term, 0)
-        dirtyTerms.insert(id)
+        let slot = vocabulary.add(term, id: id, documentFrequency: 0)
+        vocabulary.markDirty(slot)
         staged.put(Array(term.utf8), for: Keys.termName(id))
-        return id
+        return slot
     }
 
     private mutating func adjustFrequency(ofTermID id: UInt32, by delta: Int) throws {
-        if vocabulary[id] == nil {
+        if let slot = vocabulary.slot(ofID: id) {
+            vocabulary.adjustFrequency(ofSlot: slot, by: delta)
+        } else if let term = try store.termName(id), let stored = try store.termEntry(term) {
             // A term of a stored paper this ingest has not seen yet (its text changed on a merge).
-            guard let term = try store.termName(id), let stored = try store.termEntry(term) else { return }
-            termIDs[term] = id
-            vocabulary[id] = (term, stored.documentFrequency)
+            vocabulary.adjustFrequency(ofSlot: vocabulary.add(term, id: id, documentFrequency: stored.documentFrequency), by: delta)
         }
-        vocabulary[id]!.documentFrequency = max(0, vocabulary[id]!.documentFrequency + delta)
-        dirtyTerms.insert(id)
     }
 
     /// Writes everything staged so far in one batch.
     /// - Parameter marker: the ingest still in progress after this batch (`nil` clears it).
     mutating func commit(durable: Bool, marker: String?) throws {
-        for id in dirtyTerms {
-            if let entry = vocabulary[id] { staged.put(TermEntry(id: id, documentFrequency: entry.documentFrequency).encoded(), for: Keys.term(entry.term)) }
+        for slot in vocabulary.takeDirty() {
+            let entry = TermEntry(id: vocabulary.ids[Int(slot)], documentFrequency: vocabulary.documentFrequencies[Int(slot)])
+            staged.put(entry.encoded(), for: Keys.term(vocabulary.names[Int(slot)]))
         }
-        dirtyTerms.removeAll(keepingCapacity: true)
         if !pendingPostings.isEmpty {
-            for (term, postings) in pendingPostings {
-                staged.put(PostingChunk.encode(postings), for: Keys.postings(of: term, chunk: counts.postingChunks))
-            }
+            stagePostings()
             counts.postingChunks += 1
-            pendingPostings.removeAll(keepingCapacity: true)
         }
         staged.put(counts.encoded(), for: Keys.counts)
         if let marker { staged.put(Array(marker.utf8), for: Keys.ingestInProgress) } else { staged.delete(Keys.ingestInProgress) }
         try store.commit(staged, durable: durable)
-        staged = StagedWrites(base: store.keyValues)
+        staged.removeAll()
+    }
+}
+
+extension Ingester {
+    /// One paper's entry in a term's postings, waiting for the batch.
+    private struct PendingPosting {
+        var slot: Int32
+        /// The paper's index in `pendingPaperIDs`.
+        var paper: Int32
+        var titleCount: Int32
+        var abstractCount: Int32
+        var length: Int32
+    }
+
+    /// Stages one chunk of postings per term that gained any, each in paper order: a counting sort
+    /// groups the batch's postings by term.
+    private mutating func stagePostings() {
+        var starts = [Int](repeating: 0, count: vocabulary.ids.count + 1)
+        for posting in pendingPostings { starts[Int(posting.slot) + 1] += 1 }
+        for slot in vocabulary.ids.indices { starts[slot + 1] += starts[slot] }
+        var next = starts
+        var grouped = pendingPostings
+        for posting in pendingPostings {
+            grouped[next[Int(posting.slot)]] = posting
+            next[Int(posting.slot)] += 1
+        }
+        for slot in vocabulary.ids.indices where starts[slot] < starts[slot + 1] {
+            var chunk = PostingChunk.Writer(count: starts[slot + 1] - starts[slot])
+            for posting in grouped[starts[slot] ..< starts[slot + 1]] {
+                chunk.append(paperID: pendingPaperIDs[Int(posting.paper)], titleCount: Int(posting.titleCount),
+                             abstractCount: Int(posting.abstractCount), length: Int(posting.length))
+            }
+            staged.put(chunk.bytes, for: Keys.postings(of: vocabulary.ids[slot], chunk: counts.postingChunks))
+        }
+        pendingPostings.removeAll(keepingCapacity: true)
+        pendingPaperIDs.removeAll(keepingCapacity: true)
+    }
+}
+
+/// One paper's distinct terms and how often each occurs in its title and abstract, counted in arrays
+/// indexed by slot: no hashing and no sorting per paper.
+private struct TermCounts {
+    enum Field { case title, abstract, authors }
+
+    /// The distinct slots, in order of first occurrence.
+    private(set) var slots: [Int32] = []
+    private(set) var titleCounts: [Int32] = []
+    private(set) var abstractCounts: [Int32] = []
+    /// The paper each slot was last counted for: a slot is new to this paper when its mark is older.
+    private var marks: [UInt32] = []
+    private var paper: UInt32 = 0
+
+    /// Starts counting the next paper.
+    mutating func start() {
+        slots.removeAll(keepingCapacity: true)
+        paper &+= 1
+        if paper == 0 {
+            // After 2³² papers, old marks could match again.
+            for index in marks.indices { marks[index] = 0 }
+            paper = 1
+        }
+    }
+
+    mutating func count(_ slot: Int32, in field: Field) {
+        let index = Int(slot)
+        if index >= marks.count {
+            // Doubling, so that a growing vocabulary costs a constant per slot.
+            let more = max(index + 1 - marks.count, marks.count, 1024)
+            marks.append(contentsOf: repeatElement(0, count: more))
+            titleCounts.append(contentsOf: repeatElement(0, count: more))
+            abstractCounts.append(contentsOf: repeatElement(0, count: more))
+        }
+        if marks[index] != paper {
+            marks[index] = paper
+            titleCounts[index] = 0
+            abstractCounts[index] = 0
+            slots.append(slot)
+        }
+        switch field {
+        case .title: titleCounts[index] += 1
+        case .abstract: abstractCounts[index] += 1
+        case .authors: break
+        }
+    }
+}
+
+/// The vocabulary entries an ingest has read or created, each in a slot of its own: a term's name is
+/// hashed once per occurrence to find its slot, and everything after works on slots.
+private struct TermSlots {
+    private var slotsByName: [String: Int32] = [:]
+    private var slotsByID: [UInt32: Int32] = [:]
+    private(set) var ids: [UInt32] = []
+    private(set) var names: [String] = []
+    private(set) var documentFrequencies: [Int] = []
+    /// Slots whose entries have to be written, each once.
+    private var dirty: [Int32] = []
+    private var isDirty: [Bool] = []
+
+    func slot(named name: String) -> Int32? { slotsByName[name] }
+
+    func slot(ofID id: UInt32) -> Int32? { slotsByID[id] }
+
+    mutating func add(_ name: String, id: UInt32, documentFrequency: Int) -> Int32 {
+        let slot = Int32(ids.count)
+        if slotsByName[name] == nil { slotsByName[name] = slot }
+        slotsByID[id] = slot
+        ids.append(id)
+        names.append(name)
+        documentFrequencies.append(documentFrequency)
+        isDirty.append(false)
+        return slot
+    }
+
+    mutating func markDirty(_ slot: Int32) {
+        guard !isDirty[Int(slot)] else { return }
+        isDirty[Int(slot)] = true
+        dirty.append(slot)
+    }
+
+    mutating func adjustFrequency(ofSlot slot: Int32, by delta: Int) {
+        documentFrequencies[Int(slot)] = max(0, documentFrequencies[Int(slot)] + delta)
+        markDirty(slot)
+    }
+
+    /// The slots to write since the last call.
+    mutating func takeDirty() -> [Int32] {
+        defer { dirty.removeAll(keepingCapacity: true) }
+        for slot in dirty { isDirty[Int(slot)] = false }
+        return dirty
     }
 }
 

@@ -291,16 +291,31 @@ enum PostingChunk {
     static let recordVersion: UInt8 = 1
 
     static func encode(_ postings: [Posting]) -> [UInt8] {
-        var writer = BinaryWriter(capacity: postings.count * 16)
-        writer.byte(recordVersion)
-        writer.varint(postings.count)
+        var writer = Writer(count: postings.count)
         for posting in postings {
-            writer.string(posting.paperID)
-            writer.varint(posting.titleCount)
-            writer.varint(posting.abstractCount)
-            writer.varint(posting.length)
+            writer.append(paperID: posting.paperID, titleCount: posting.titleCount, abstractCount: posting.abstractCount, length: posting.length)
         }
         return writer.bytes
+    }
+
+    /// Encodes a chunk of a known number of postings, appended one at a time.
+    struct Writer {
+        private var writer: BinaryWriter
+
+        init(count: Int) {
+            writer = BinaryWriter(capacity: count * 16 + 8)
+            writer.byte(PostingChunk.recordVersion)
+            writer.varint(count)
+        }
+
+        mutating func append(paperID: String, titleCount: Int, abstractCount: Int, length: Int) {
+            writer.string(paperID)
+            writer.varint(titleCount)
+            writer.varint(abstractCount)
+            writer.varint(length)
+        }
+
+        var bytes: [UInt8] { writer.bytes }
     }
 
     static func decode(_ bytes: [UInt8]) throws(RecordCodec.Failure) -> [Posting] {
