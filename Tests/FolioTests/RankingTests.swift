@@ -19,6 +19,28 @@ struct RankingArithmeticTests {
         #expect(SparseVector.terms(of: 3) == [3])
     }
 
+    @Test(arguments: [0, 1, 5, 3000])
+    func pairSlotsFindEveryKeptPairAndNoOther(count: Int) {
+        // Pair keys as ingest makes them, many sharing a first or second term so that positions collide.
+        var generator = SplitMix64(seed: UInt64(count))
+        var pairs: [(key: UInt64, slot: Int32)] = []
+        var kept: [UInt64: Int32] = [:]
+        while pairs.count < count {
+            let key = SparseVector.bigramKey(UInt32(generator.next() % 50), UInt32(generator.next() % 200))
+            guard kept[key] == nil else { continue }
+            kept[key] = Int32(pairs.count + 7)
+            pairs.append((key, Int32(pairs.count + 7)))
+        }
+        let slots = PairSlots(pairs)
+        for (key, slot) in pairs { #expect(slots[key] == slot) }
+        for first in UInt32(0) ..< 60 {
+            for second in stride(from: UInt32(0), to: 220, by: 7) {
+                let key = SparseVector.bigramKey(first, second)
+                #expect(slots[key] == kept[key] ?? -1)
+            }
+        }
+    }
+
     @Test func tfidfWeightsFollowTheFormula() {
         // 10 papers; term 0 in 1 paper, term 1 in 4, term 2 in 10 (too common at maximumDocumentFraction 0.5).
         let vocabulary = Vocabulary(documentCount: 10, documentFrequencies: [1, 4, 10], names: ["a", "b", "c"])

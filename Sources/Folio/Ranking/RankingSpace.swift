@@ -30,7 +30,7 @@ struct RankingSpace: Sendable {
     let keys: [UInt64]
     /// The index of each term id (−1: not kept), and of each kept pair.
     private let termSlots: [Int32]
-    private let pairSlots: [UInt64: Int32]
+    private let pairSlots: PairSlots
     /// Each feature's inverse document frequency, and whether it enters the main vector (an author
     /// token above the document-frequency limit is kept for the author vector only).
     private let idf: [Float]
@@ -56,13 +56,12 @@ struct RankingSpace: Sendable {
         self.keys = keys
         self.head.featureCount = keys.count
         var termSlots = [Int32](repeating: -1, count: vocabulary.documentFrequencies.count)
-        var pairSlots: [UInt64: Int32] = [:]
-        pairSlots.reserveCapacity(keys.count)
+        var pairs: [(key: UInt64, slot: Int32)] = []
         for (index, key) in keys.enumerated() {
-            if key < UInt64(termSlots.count) { termSlots[Int(key)] = Int32(index) } else { pairSlots[key] = Int32(index) }
+            if key < UInt64(termSlots.count) { termSlots[Int(key)] = Int32(index) } else { pairs.append((key, Int32(index))) }
         }
         self.termSlots = termSlots
-        self.pairSlots = pairSlots
+        pairSlots = PairSlots(pairs)
         let vectorizer = vectorizer
         idf = keys.map { vectorizer.idf(vocabulary.documentFrequency(ofFeature: $0)) }
         inMainVector = keys.map { vectorizer.keeps(frequency: vocabulary.documentFrequency(ofFeature: $0)) }
@@ -83,18 +82,28 @@ struct RankingSpace: Sendable {
     /// for every paper when a space is made.
     func vector(of terms: PaperTerms) -> PaperVector {
         let settings = vectorizer.features
-        var features: [(key: Int32, weight: Float)] = []
-        features.reserveCapacity(2 * (terms.titleTerms.count + terms.abstractTerms.count) + terms.authorTerms.count)
+        // Each occurrence as `slot << 32 | its position in weights`: sorting plain integers brings a
+        // feature's occurrences together in the order they were added, so sums are as the Vectorizer's.
+        let capacity = 2 * (terms.titleTerms.count + terms.abstractTerms.count) + terms.authorTerms.count
+        var features: [UInt64] = []
+        var weights: [Float] = []
+        features.reserveCapacity(capacity)
+        weights.reserveCapacity(capacity)
+        func add(slot: Int32, weight: Float) {
+            features.append(UInt64(slot) << 32 | UInt64(weights.count))
+            weights.append(weight)
+        }
         func add(term: UInt32, weight: Float) {
             let slot = Int(term) < termSlots.count ? termSlots[Int(term)] : -1
-            if slot >= 0, inMainVector[Int(slot)] { features.append((slot, weight)) }
+            if slot >= 0, inMainVector[Int(slot)] { add(slot: slot, weight: weight) }
         }
         let titleWeight = Float(settings.titleWeight)
         for term in terms.titleTerms { add(term: term, weight: titleWeight) }
         for term in terms.abstractTerms { add(term: term, weight: 1) }
         if settings.bigrams {
             for pair in Vectorizer.pairs(terms) {
-                if let slot = pairSlots[pair] { features.append((slot, 1)) }
+                let slot = pairSlots[pair]
+                if slot >= 0 { add(slot: slot, weight: 1) }
             }
         }
         var authorSlots: [Int32] = []
@@ -105,7 +114,7 @@ struct RankingSpace: Sendable {
         if settings.authors {
             var previous: Int32 = -1
             for slot in authorSlots where slot != previous && inMainVector[Int(slot)] {
-                features.append((slot, 1))
+                add(slot: slot, weight: 1)
                 previous = slot
             }
         }
@@ -113,8 +122,16 @@ struct RankingSpace: Sendable {
         var values: [Float] = []
         keys.reserveCapacity(features.count)
         values.reserveCapacity(features.count)
-        Vectorizer.forEachRun(of: &features) { slot, count in
-            keys.append(UInt64(slot))
+        features.sort()
+        var index = 0
+        while index < features.count {
+            let slot = features[index] >> 32
+            var count: Float = 0
+            while index < features.count, features[index] >> 32 == slot {
+                count += weights[Int(features[index] & 0xFFFF_FFFF)]
+                index += 1
+            }
+            keys.append(slot)
             values.append(Self.sublinear(count) * idf[Int(slot)])
         }
         let vector = SparseVector(sortedKeys: keys, values: values).normalized()
@@ -147,7 +164,7 @@ struct RankingSpace: Sendable {
         var keys: [UInt64] = []
         var values: [Float] = []
         for (key, value) in zip(vector.keys, vector.values) {
-            let index = key < UInt64(termSlots.count) ? termSlots[Int(key)] : pairSlots[key] ?? -1
+            let index = key < UInt64(termSlots.count) ? termSlots[Int(key)] : pairSlots[key]
             if index >= 0 {
                 keys.append(UInt64(index))
                 values.append(value)
@@ -318,5 +335,47 @@ extension RankingSpace {
         guard self.head.featureCount == head.featureCount else {
             throw RecordCodec.Failure(record: "ranking space", detail: "it keeps \(self.head.featureCount) features where its head says \(head.featureCount)")
         }
+    }
+}
+
+/// The kept pairs' feature indices, looked up for every adjacent pair of every paper a space weights:
+/// an open-addressing table with a multiplicative hash, built once and then only read.
+struct PairSlots: Sendable {
+    private let keys: [UInt64]
+    /// A pair's feature index, or −1 where the table has no key.
+    private let slots: [Int32]
+    private let shift: UInt64
+
+    init(_ pairs: [(key: UInt64, slot: Int32)]) {
+        // At most half full, so that a probe ends after a step or two.
+        var bits: UInt64 = 3
+        while 1 << bits < 2 * pairs.count { bits += 1 }
+        shift = 64 - bits
+        var keys = [UInt64](repeating: 0, count: 1 << bits)
+        var slots = [Int32](repeating: -1, count: 1 << bits)
+        let mask = (1 << bits) - 1
+        for (key, slot) in pairs {
+            var position = Self.position(of: key, shift: shift)
+            while slots[position] >= 0, keys[position] != key { position = (position + 1) & mask }
+            keys[position] = key
+            slots[position] = slot
+        }
+        self.keys = keys
+        self.slots = slots
+    }
+
+    /// The feature index of `key`, or −1 if the pair is not kept.
+    subscript(key: UInt64) -> Int32 {
+        let mask = slots.count - 1
+        var position = Self.position(of: key, shift: shift)
+        while true {
+            let slot = slots[position]
+            if slot < 0 || keys[position] == key { return slot }
+            position = (position + 1) & mask
+        }
+    }
+
+    private static func position(of key: UInt64, shift: UInt64) -> Int {
+        Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> shift)
     }
 }
