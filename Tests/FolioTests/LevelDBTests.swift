@@ -50,6 +50,25 @@ struct LevelDBTests {
         #expect(try reopened.value(for: Array("k2".utf8)) == Array("2".utf8))
     }
 
+    @Test func settledWritesLeaveTheLogEmptyAndStayReadable() throws {
+        let path = directory.subpath("db")
+        do {
+            let db = try open()
+            var batch = KeyValueBatch()
+            for index in 0 ..< 2000 { batch.put([UInt8](repeating: UInt8(index % 251), count: 500), for: Array("key \(index)".utf8)) }
+            try db.write(batch, durable: true)
+            func logBytes() throws -> Int {
+                try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasSuffix(".log") }
+                    .reduce(0) { $0 + ((try FileManager.default.attributesOfItem(atPath: "\(path)/\($1)")[.size] as? NSNumber)?.intValue ?? 0) }
+            }
+            #expect(try logBytes() > 1_000_000)
+            try db.settleWrites()
+            #expect(try logBytes() == 0)
+        }
+        let reopened = try open()
+        #expect(try reopened.value(for: Array("key 1999".utf8)) == [UInt8](repeating: UInt8(1999 % 251), count: 500))
+    }
+
     @Test func prefixScanIsOrderedBothWays() throws {
         let db = try open()
         var batch = KeyValueBatch()

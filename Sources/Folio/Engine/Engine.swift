@@ -139,6 +139,7 @@ public final class Engine: Sendable {
             if models.hasSentenceEncoder {
                 try PaperEmbedder.embedMissing(store: core.store, encoder: { try models.sentenceEncoder() }, progress: embedding)
             }
+            try core.store.keyValues.settleWrites()
             return reports
         }
     }
@@ -385,7 +386,11 @@ public final class Engine: Sendable {
         try LevelDB.repair(path: path)
         let engine = try Engine(path: path, options: Options(createIfMissing: false))
         defer { engine.close() }
-        return try engine.withCore { core in try Rebuilder(store: core.store, analyzer: core.analyzer, fsrs: core.fsrs, dailyBudget: core.model.resurfacing.dailyBudget).rebuild() }
+        return try engine.withCore { core in
+            let report = try Rebuilder(store: core.store, analyzer: core.analyzer, fsrs: core.fsrs, dailyBudget: core.model.resurfacing.dailyBudget).rebuild()
+            try core.store.keyValues.settleWrites()
+            return report
+        }
     }
 
     /// Writes a backup as JSON Lines through `write`: every paper, then the events and stored queues
@@ -405,6 +410,7 @@ public final class Engine: Sendable {
                 let index = RankingIndex(store: core.store, model: core.model)
                 try index.rebuild(after: try index.head()?.generation ?? 0)
             }
+            try core.store.keyValues.settleWrites()
             return restored
         }
     }

@@ -10,6 +10,14 @@ protocol OrderedKeyValueStore: KeyValueReader, AnyObject, Sendable {
 
     /// A consistent, read-only view of the store as it is now; later writes are not visible through it.
     func snapshot() -> any KeyValueReader
+
+    /// Settles a run of bulk writes into the store's long-term layout now (LevelDB: writes its write
+    /// buffer out to a table), so that the next open does not have to; a store without such a stage does nothing.
+    func settleWrites() throws(StoreError)
+}
+
+extension OrderedKeyValueStore {
+    func settleWrites() throws(StoreError) {}
 }
 
 /// Read access to an ordered map of byte strings.
