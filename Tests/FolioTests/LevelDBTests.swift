@@ -69,6 +69,36 @@ struct LevelDBTests {
         #expect(try reopened.value(for: Array("key 1999".utf8)) == [UInt8](repeating: UInt8(1999 % 251), count: 500))
     }
 
+    @Test func stagedWritesAreReadBackAndCommitTheLastWriteOfEachKeyInFirstStagedOrder() throws {
+        let db = try open()
+        var stored = KeyValueBatch()
+        stored.put(Array("old".utf8), for: Array("b".utf8))
+        stored.put(Array("kept".utf8), for: Array("c".utf8))
+        try db.write(stored, durable: false)
+
+        var staged = StagedWrites(base: db)
+        staged.put(Array("1".utf8), for: Array("z".utf8))
+        staged.put(Array("new".utf8), for: Array("b".utf8))
+        staged.delete(Array("c".utf8))
+        staged.put(Array("2".utf8), for: Array("z".utf8))
+        staged.put(Array("3".utf8), for: Array("a".utf8))
+        #expect(try staged.value(for: Array("z".utf8)) == Array("2".utf8))
+        #expect(try staged.value(for: Array("b".utf8)) == Array("new".utf8))
+        #expect(try staged.value(for: Array("c".utf8)) == nil)
+        #expect(try db.value(for: Array("b".utf8)) == Array("old".utf8))
+        #expect(staged.batch().operations == [
+            .put(key: Array("z".utf8), value: Array("2".utf8)), .put(key: Array("b".utf8), value: Array("new".utf8)),
+            .delete(key: Array("c".utf8)), .put(key: Array("a".utf8), value: Array("3".utf8)),
+        ])
+        try db.write(staged.batch(), durable: false)
+        #expect(try db.value(for: Array("c".utf8)) == nil && db.value(for: Array("a".utf8)) == Array("3".utf8))
+
+        staged.removeAll()
+        #expect(staged.isEmpty && staged.byteCount == 0)
+        #expect(try staged.value(for: Array("z".utf8)) == Array("2".utf8))
+        #expect(staged.batch().operations.isEmpty)
+    }
+
     @Test func prefixScanIsOrderedBothWays() throws {
         let db = try open()
         var batch = KeyValueBatch()
