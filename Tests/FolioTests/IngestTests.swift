@@ -210,6 +210,29 @@ struct IngestTests {
         }
     }
 
+    @Test func aRecordOfANewerVersionSaysSoAndADamagedOneSaysDamaged() throws {
+        let engine = try engine()
+        try engine.ingest(files: [Fixtures.atomFeed], now: now)
+        let papers = try engine.papers(limit: 2)
+        let (newer, damaged) = (papers[0].id, papers[1].id)
+        try engine.withCore { core in
+            var batch = KeyValueBatch()
+            var bytes = try #require(try core.database.value(for: Keys.paper(newer)))
+            bytes[0] = Paper.recordVersion + 1
+            batch.put(bytes, for: Keys.paper(newer))
+            batch.put(Array(try #require(try core.database.value(for: Keys.paper(damaged))).dropLast(3)), for: Keys.paper(damaged))
+            try core.database.write(batch, durable: true)
+        }
+        #expect { try engine.paper(newer) } throws: { error in
+            guard let error = error as? FolioError else { return false }
+            return error.kind == .incompatibleStore && error.message.contains("newer Folio") && error.message.contains("version \(Paper.recordVersion + 1)")
+        }
+        #expect { try engine.paper(damaged) } throws: { error in
+            guard let error = error as? FolioError else { return false }
+            return error.kind == .damagedRecord && error.message.contains("damaged paper record") && error.message.contains("folio doctor")
+        }
+    }
+
     @Test func foreignDatabaseIsRefused() throws {
         let path = directory.subpath("foreign")
         do {

@@ -95,7 +95,7 @@ public final class Engine: Sendable {
             do {
                 return try body(core)
             } catch let failure as RecordCodec.Failure {
-                throw FolioError(.damagedRecord, "\(failure) in the store at \(path); run `folio doctor`, then `folio repair`")
+                throw FolioError.unreadable(failure, inStoreAt: path, advice: "run `folio doctor`, then `folio repair`")
             }
         }
     }

@@ -42,6 +42,15 @@ public struct FolioError: Error, Sendable, CustomStringConvertible {
         self.line = line
     }
 
+    /// A stored record this build cannot read: damage, with `advice` on what to run, unless its version
+    /// is newer than this build reads.
+    static func unreadable(_ failure: RecordCodec.Failure, inStoreAt path: String, advice: String) -> FolioError {
+        guard failure.newerVersion == nil else {
+            return FolioError(.incompatibleStore, "\(failure) in the store at \(path): a newer Folio wrote it, so upgrade Folio to use this store; if none did, the record is damaged and `folio doctor` says more")
+        }
+        return FolioError(.damagedRecord, "\(failure) in the store at \(path); \(advice)")
+    }
+
     public var description: String {
         switch (file, line) {
         case let (file?, line?): "\(file):\(line): \(message)"

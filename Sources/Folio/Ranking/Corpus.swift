@@ -331,7 +331,7 @@ struct Corpus {
         do {
             return try body()
         } catch {
-            throw FolioError(.damagedRecord, "\(error) in the store at \(path); run `folio doctor --rebuild`")
+            throw FolioError.unreadable(error, inStoreAt: path, advice: "run `folio doctor --rebuild`")
         }
     }
 }

@@ -102,10 +102,10 @@ struct RankingIndex {
                     if let end = bounds[part + 1], !key.lexicographicallyPrecedes(end) { return false }
                     let id = Keys.component(after: Keys.paperTermsPrefix, in: key)
                     let terms: PaperTerms
-                    do {
+                    do throws(RecordCodec.Failure) {
                         terms = try PaperTerms(record: value)
                     } catch {
-                        throw FolioError(.damagedRecord, "\(error) in the store at \(store.path); run `folio doctor --rebuild`")
+                        throw FolioError.unreadable(error, inStoreAt: store.path, advice: "run `folio doctor --rebuild`")
                     }
                     batch.put(space.vector(of: terms).encoded(), for: Keys.paperVector(id))
                     if batch.byteCount >= Self.batchBytes {
@@ -144,7 +144,7 @@ struct RankingIndex {
         do {
             return try body()
         } catch {
-            throw FolioError(.damagedRecord, "\(error) in the store at \(store.path); run `folio doctor --rebuild`")
+            throw FolioError.unreadable(error, inStoreAt: store.path, advice: "run `folio doctor --rebuild`")
         }
     }
 }

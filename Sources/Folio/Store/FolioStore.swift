@@ -160,7 +160,7 @@ struct FolioStore: Sendable {
         do {
             return try body()
         } catch {
-            throw FolioError(.damagedRecord, "\(error) in the store at \(path); run `folio doctor`")
+            throw FolioError.unreadable(error, inStoreAt: path, advice: "run `folio doctor`")
         }
     }
 

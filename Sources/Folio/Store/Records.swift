@@ -8,7 +8,14 @@ enum RecordCodec {
     struct Failure: Error, CustomStringConvertible {
         let record: String
         let detail: String
-        var description: String { "damaged \(record) record: \(detail)" }
+        /// The version the record claims when it is above every version this build reads: a newer
+        /// Folio wrote it (or damage made its first byte look so).
+        var newerVersion: UInt8? = nil
+
+        var description: String {
+            if newerVersion != nil { return "\(record) record of \(detail)" }
+            return "damaged \(record) record: \(detail)"
+        }
     }
 
     static func decode<T>(_ record: String, _ bytes: [UInt8], version expected: UInt8, _ body: (inout BinaryReader) throws(BinaryReader.Failure) -> T) throws(Failure) -> T {
@@ -21,7 +28,8 @@ enum RecordCodec {
         do {
             let version = try reader.byte()
             guard versions.contains(version) else {
-                throw Failure(record: record, detail: "version \(version), this build reads versions \(versions.lowerBound) to \(versions.upperBound)")
+                throw Failure(record: record, detail: "version \(version), this build reads versions \(versions.lowerBound) to \(versions.upperBound)",
+                              newerVersion: version > versions.upperBound ? version : nil)
             }
             let value = try body(&reader, version)
             guard reader.isAtEnd else { throw Failure(record: record, detail: "\(bytes.count - reader.offset) unexpected trailing bytes") }
