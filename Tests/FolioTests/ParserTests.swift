@@ -205,6 +205,21 @@ struct JSONLinesParserTests {
         #expect(problems[5].message.contains("expected an array of strings"))
     }
 
+    @Test func invalidUTF8AndNULBytesAreReportedWithTheirLines() throws {
+        let directory = TemporaryDirectory()
+        var bytes = Array(#"{"id": "a", "title": "Plain ASCII", "abstract": "fine"}"#.utf8) + [0x0A]
+        bytes += Array(#"{"id": "b", "title": "Bad "#.utf8) + [0xC3, 0x28] + Array(#" byte"}"#.utf8) + [0x0A]
+        bytes += Array(#"{"id": "c", "title": "A NUL"#.utf8) + [0x00] + Array(#" inside"}"#.utf8) + [0x0A]
+        bytes += Array(#"{"id": "d", "title": "Stra\#u{DF}e \#u{FC}ber \#u{2115}"}"#.utf8) + [0x0A]
+        let (papers, problems) = try parseFile(directory.file("p.jsonl", bytes: bytes), format: .jsonl)
+        #expect(papers.map(\.externalID) == ["a", "d"])
+        #expect(papers.last?.title == "Stra\u{DF}e \u{FC}ber \u{2115}")
+        #expect(problems == [
+            RecordProblem(line: 2, message: "invalid UTF-8 at byte 27 of the line; expected UTF-8 text"),
+            RecordProblem(line: 3, message: "NUL byte in text; expected plain UTF-8 text"),
+        ])
+    }
+
     /// Lines the byte scanner must read exactly as `JSONSerialization` does.
     static let plainLines = [
         #"{"id": "a", "title": "T\u00e9st \ud83d\ude00 \"q\" \\ \/ \b\f\n\r\t", "authors": ["A. B", "  C  "], "categories": []}"#,

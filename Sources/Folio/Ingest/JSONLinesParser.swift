@@ -121,7 +121,7 @@ struct JSONLinesParser: ListingParser {
 
     static func paper(from bytes: ArraySlice<UInt8>, line: Int) throws(RecordProblem) -> IncomingPaper {
         // Invalid UTF-8 and NUL bytes are refused first, with the messages every format gives.
-        _ = try LineReader.text(bytes, line: line)
+        try LineReader.checkText(bytes, line: line)
         let fields: RecordFields
         if let scanned = scannedFields(bytes) {
             fields = scanned

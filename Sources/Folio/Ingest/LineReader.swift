@@ -83,6 +83,20 @@ struct LineReader {
         return text
     }
 
+    /// Checks `bytes` as ``text(_:line:)`` does, without making the string: a line of ASCII without
+    /// NUL (most lines) passes in one pass over its bytes.
+    static func checkText(_ bytes: ArraySlice<UInt8>, line: Int) throws(RecordProblem) {
+        let isPlainASCII = bytes.withUnsafeBufferPointer { buffer in
+            var union: UInt8 = 0, lowest: UInt8 = 0xFF
+            for byte in buffer {
+                union |= byte
+                lowest = min(lowest, byte)
+            }
+            return union < 0x80 && lowest > 0
+        }
+        if !isPlainASCII { _ = try text(bytes, line: line) }
+    }
+
     private static func firstInvalidUTF8Offset(_ bytes: ArraySlice<UInt8>) -> Int {
         var decoder = UTF8()
         var iterator = bytes.makeIterator()
