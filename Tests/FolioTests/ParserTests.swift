@@ -97,6 +97,18 @@ struct DailyPageParserTests {
         }
     }
 
+    @Test func whitespaceIsTrimmedAtBothEndsOnly() {
+        let cases: [(String, String)] = [
+            ("", ""), ("   ", ""), ("x", "x"), ("a b", "a b"), ("\t\n q \r", "q"),
+            ("\u{00A0}Stra\u{DF}e\u{2003}", "Stra\u{DF}e"), ("\u{85}\u{3000}\u{1F600} \u{1F600}\u{2028}", "\u{1F600} \u{1F600}"),
+            ("e\u{301} ", "e\u{301}"), (" \u{200B}zero width", "\u{200B}zero width"),
+        ]
+        for (text, trimmed) in cases {
+            #expect(text.trimmingWhitespace() == trimmed)
+            #expect(text[...].trimmingWhitespace() == trimmed)
+        }
+    }
+
     @Test func dateLines() {
         #expect(DailyPageParser.dateLine("Aug 14")! == (8, 14))
         #expect(DailyPageParser.dateLine("September 9")! == (9, 9))

@@ -125,9 +125,26 @@ extension StringProtocol {
     /// The text without the whitespace (Unicode's White_Space) at either end.
     func trimmingWhitespace() -> String {
         let scalars = unicodeScalars
-        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
-        let end = scalars.index(after: scalars.lastIndex(where: { !$0.properties.isWhitespace })!)
+        guard let first = scalars.firstIndex(where: { !$0.isWhitespace }) else { return "" }
+        let end = scalars.index(after: scalars.lastIndex(where: { !$0.isWhitespace })!)
         // Scalar boundaries are UTF-8 boundaries, so the kept part is copied as bytes in one go.
         return String(decoding: utf8[first ..< end], as: UTF8.self)
+    }
+}
+
+extension String {
+    /// The text without the whitespace at either end; most texts have none, and are not copied.
+    func trimmingWhitespace() -> String {
+        guard let first = unicodeScalars.first, let last = unicodeScalars.last, !first.isWhitespace, !last.isWhitespace else {
+            return self[...].trimmingWhitespace()
+        }
+        return self
+    }
+}
+
+private extension Unicode.Scalar {
+    /// Unicode's White_Space, answered without a property look-up for ASCII.
+    var isWhitespace: Bool {
+        isASCII ? value == 0x20 || (0x09 ... 0x0D).contains(value) : properties.isWhitespace
     }
 }
