@@ -15,7 +15,7 @@ struct Ingester {
     /// Vocabulary entries read or created during this ingest.
     private var vocabulary = TermSlots()
     /// The distinct terms of the paper being indexed, in order of first occurrence, with their counts.
-    private var paperTerms = TermCounts()
+    private var termCounts = TermCounts()
     /// Postings gathered for the next batch, in paper order, and the ids of their papers.
     private var pendingPostings: [PendingPosting] = []
     private var pendingPaperIDs: [String] = []
@@ -158,14 +158,14 @@ struct Ingester {
     private mutating func index(_ paper: Paper, replacing old: Paper?, analysis: PaperAnalysis? = nil) throws {
         let analysis = analysis.flatMap { $0.isAnalysis(ofTitle: paper.title, abstract: paper.abstract, authors: paper.authors) ? $0 : nil }
             ?? PaperAnalysis(title: paper.title, abstract: paper.abstract, authors: paper.authors, analyzer: analyzer)
-        paperTerms.start()
+        termCounts.start()
         func ids(of names: [String], field: TermCounts.Field) throws -> [UInt32] {
             var ids: [UInt32] = []
             ids.reserveCapacity(names.count)
             for name in names {
                 let slot = try slot(of: name)
                 ids.append(vocabulary.ids[Int(slot)])
-                paperTerms.count(slot, in: field)
+                termCounts.count(slot, in: field)
             }
             return ids
         }
@@ -190,9 +190,9 @@ struct Ingester {
         let paperIndex = Int32(pendingPaperIDs.count)
         let length = Int32(terms.titleTerms.count + terms.abstractTerms.count)
         var hasPostings = false
-        for slot in paperTerms.slots {
+        for slot in termCounts.slots {
             if !previous.contains(vocabulary.ids[Int(slot)]) { vocabulary.adjustFrequency(ofSlot: slot, by: 1) }
-            let title = paperTerms.titleCounts[Int(slot)], abstract = paperTerms.abstractCounts[Int(slot)]
+            let title = termCounts.titleCounts[Int(slot)], abstract = termCounts.abstractCounts[Int(slot)]
             if title + abstract > 0 {
                 pendingPostings.append(PendingPosting(slot: slot, paper: paperIndex, titleCount: title, abstractCount: abstract, length: length))
                 hasPostings = true
