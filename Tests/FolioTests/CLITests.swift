@@ -186,6 +186,28 @@ struct CLITests {
         #expect(try folio.run(["stats", "--json"]).json()["events"] as? Int == 2)
     }
 
+    @Test func repairNamesThePapersItCouldNotSaveThatEventsName() throws {
+        try folio.run(["ingest"] + Fixtures.dailyPages)
+        let liked = try #require((try folio.run(["today", "--json"]).json()["items"] as? [[String: Any]])?.first?["id"] as? String)
+        #expect(try folio.run(["like", liked]).status == 0)
+        do {
+            // The paper's record is lost, as a damaged table block loses it.
+            let engine = try Engine(path: folio.store)
+            try engine.withCore { core in
+                var batch = KeyValueBatch()
+                batch.delete(Keys.paper(liked))
+                try core.database.write(batch, durable: true)
+            }
+            engine.close()
+        }
+        let repaired = try folio.run(["repair"])
+        #expect(repaired.status == 0, "\(repaired.stderr)")
+        #expect(repaired.stdout.contains("events name 1 papers that could not be saved") && repaired.stdout.contains(liked))
+        let report = try folio.run(["repair", "--json"]).json()
+        #expect(report["papers_named_by_events_but_lost"] as? [String] == [liked])
+        #expect(try folio.run(["doctor"]).status == 0)
+    }
+
     @Test func modelFileOption() throws {
         try folio.run(["ingest", Fixtures.atomFeed])
         let model = directory.file("model.json", "{\"name\": 3}")
