@@ -52,7 +52,8 @@ struct Repair: ParsableCommand {
             print("kept \(report.papersKept) papers and \(report.eventsKept) events; dropped \(report.papersDropped) unreadable papers, \(report.eventsDropped) unreadable events and \(report.queuesDropped) unreadable queues")
             let lost = report.papersNamedByEventsButLost
             if !lost.isEmpty {
-                print("events name \(lost.count) papers that could not be saved; the events are kept and count again once these papers are ingested again: \(lost.joined(separator: " "))")
+                let (papers, them) = lost.count == 1 ? ("1 paper", "it is") : ("\(lost.count) papers", "they are")
+                print("events name \(papers) that could not be saved; the events are kept, and count again once \(them) ingested again: \(lost.joined(separator: " "))")
             }
         }
     }

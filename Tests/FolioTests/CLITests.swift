@@ -202,7 +202,7 @@ struct CLITests {
         }
         let repaired = try folio.run(["repair"])
         #expect(repaired.status == 0, "\(repaired.stderr)")
-        #expect(repaired.stdout.contains("events name 1 papers that could not be saved") && repaired.stdout.contains(liked))
+        #expect(repaired.stdout.contains("events name 1 paper that could not be saved") && repaired.stdout.contains(liked))
         let report = try folio.run(["repair", "--json"]).json()
         #expect(report["papers_named_by_events_but_lost"] as? [String] == [liked])
         #expect(try folio.run(["doctor"]).status == 0)
