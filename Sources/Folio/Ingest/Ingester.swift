@@ -176,12 +176,14 @@ struct Ingester {
             published: paper.published, dailyPages: paper.dailyPageCount
         )
         counts.termOccurrences += terms.titleTerms.count + terms.abstractTerms.count
-        var previous: Set<UInt32> = []
+        // The old text's distinct terms, when the paper had one: only their frequencies move.
+        var previous: Set<UInt32>?
         if old != nil, let bytes = try staged.value(for: Keys.paperTerms(paper.id)) {
             let previousTerms = try PaperTerms(record: bytes)
             counts.termOccurrences -= previousTerms.titleTerms.count + previousTerms.abstractTerms.count
-            previous = previousTerms.distinctTerms
-            for id in previous.subtracting(terms.distinctTerms) { try adjustFrequency(ofTermID: id, by: -1) }
+            let distinct = previousTerms.distinctTerms
+            for id in distinct.subtracting(terms.distinctTerms) { try adjustFrequency(ofTermID: id, by: -1) }
+            previous = distinct
         }
         staged.put(terms.encoded(), for: Keys.paperTerms(paper.id))
         if let space { staged.put(space.vector(of: terms).encoded(), for: Keys.paperVector(paper.id)) }
@@ -191,7 +193,7 @@ struct Ingester {
         let length = Int32(terms.titleTerms.count + terms.abstractTerms.count)
         var hasPostings = false
         for slot in termCounts.slots {
-            if !previous.contains(vocabulary.ids[Int(slot)]) { vocabulary.adjustFrequency(ofSlot: slot, by: 1) }
+            if previous?.contains(vocabulary.ids[Int(slot)]) != true { vocabulary.adjustFrequency(ofSlot: slot, by: 1) }
             let title = termCounts.titleCounts[Int(slot)], abstract = termCounts.abstractCounts[Int(slot)]
             if title + abstract > 0 {
                 pendingPostings.append(PendingPosting(slot: slot, paper: paperIndex, titleCount: title, abstractCount: abstract, length: length))
