@@ -202,10 +202,10 @@ struct Corpus {
             }
             return
         }
-        let stored = try mapStoredVectors { _, record in try PaperVector(record: Array(record)) } stale: { entry in
+        let stored = try mapStoredVectors { record in try PaperVector(record: Array(record)) } stale: { entry in
             PaperVector(generation: 0, vector: entry.vector, authorVector: entry.authorVector, meanProduct: entry.meanProduct)
         }
-        for (id, vector) in stored where position[id] == nil {
+        for (id, vector) in zip(stored.ids, stored.values) where position[id] == nil {
             add(Entry(id: id, published: Day(daysSinceEpoch: 0), dailyPages: 0, vector: vector.vector, authorVector: vector.authorVector, meanProduct: vector.meanProduct))
         }
     }
@@ -215,33 +215,42 @@ struct Corpus {
     /// generation as it lies in the store (on several threads at once, over disjoint key ranges, so it
     /// must only read shared state); `stale` gets every other paper as an entry made now. Results come
     /// in key order, then the stale papers', whatever the threads did: the same store gives the same list.
-    /// - Parameter partitions: how many key ranges to scan at once (default: ``KeyRanges/partitions(forPapers:)``).
+    /// - Parameters:
+    ///   - partitions: how many key ranges to scan at once (default: ``KeyRanges/partitions(forPapers:)``).
+    ///   - skipped: papers left out, met in key order as the scan goes (no per-paper hashing).
     mutating func mapStoredVectors<T: Sendable>(
-        partitions: Int? = nil, _ current: @escaping @Sendable (String, UnsafeBufferPointer<UInt8>) throws -> T?, stale: (Entry) throws -> T?
-    ) throws -> [(id: String, value: T)] {
+        partitions: Int? = nil, skipping skipped: Set<String> = [],
+        _ current: @escaping @Sendable (UnsafeBufferPointer<UInt8>) throws -> T?, stale: (Entry) throws -> T?
+    ) throws -> MappedPapers<T> {
         let bounds = try partitionBounds(partitions ?? KeyRanges.partitions(forPapers: head.documentCount))
         let parts = ScanResults<T>(count: bounds.count - 1)
         let store = store
         let generation = head.generation
+        let skippedKeys = SkippedKeys(skipped.map(Keys.paperVector))
         // Ranges hold about equal shares of the papers; reserving a share and a quarter up front spares
-        // the copies (and the fresh pages) of growing the list by doubling.
+        // the copies (and the fresh pages) of growing the lists by doubling.
         let expected = head.documentCount / (bounds.count - 1) * 5 / 4 + 64
         DispatchQueue.concurrentPerform(iterations: bounds.count - 1) { part in
             do {
-                var results: [(id: String, value: T)] = []
-                results.reserveCapacity(expected)
+                var results = MappedPapers<T>(ids: [], values: [])
+                results.ids.reserveCapacity(expected)
+                results.values.reserveCapacity(expected)
                 var others: [String] = []
                 var visited = 0
+                var skipping = skippedKeys.cursor(from: bounds[part])
                 // Records are lent in place: `current` reads each where it lies, nothing is copied.
                 let end = bounds[part + 1]
                 try store.keyValues.scanInPlace(prefix: Keys.paperVectors, from: bounds[part]) { key, value in
                     if let end, !Keys.precedes(key, end) { return false }
-                    let id = String(decoding: key[Keys.paperVectors.count...], as: UTF8.self)
                     visited += 1
+                    if skipping.skips(key) { return true }
                     if PaperVectorReader.generation(of: value) == generation {
-                        if let mapped = try current(id, value) { results.append((id, mapped)) }
+                        if let mapped = try current(value) {
+                            results.ids.append(String(decoding: UnsafeBufferPointer(rebasing: key[Keys.paperVectors.count...]), as: UTF8.self))
+                            results.values.append(mapped)
+                        }
                     } else {
-                        others.append(id)
+                        others.append(String(decoding: UnsafeBufferPointer(rebasing: key[Keys.paperVectors.count...]), as: UTF8.self))
                     }
                     return true
                 }
@@ -260,9 +269,12 @@ struct Corpus {
                 return true
             }
         }
-        for id in others {
+        for id in others where !skipped.contains(id) {
             try load([id])
-            if let entry = self[id], let mapped = try stale(entry) { results.append((id, mapped)) }
+            if let entry = self[id], let mapped = try stale(entry) {
+                results.ids.append(id)
+                results.values.append(mapped)
+            }
         }
         return results
     }
@@ -336,10 +348,55 @@ struct Corpus {
     }
 }
 
+/// What a pass over every paper kept: ids and what was made of each paper, position by position.
+struct MappedPapers<T> {
+    var ids: [String]
+    var values: [T]
+}
+
+extension MappedPapers: Sendable where T: Sendable {}
+
+/// Papers a scan leaves out, as their keys in the store's order, met in order as the scan goes: one
+/// comparison per scanned key instead of hashing its id.
+struct SkippedKeys: Sendable {
+    private let keys: [[UInt8]]
+
+    init(_ keys: some Sequence<[UInt8]>) {
+        self.keys = keys.sorted { $0.lexicographicallyPrecedes($1) }
+    }
+
+    /// Where a scan that starts at `start` (the first key when `nil`) is in the list.
+    struct Cursor {
+        fileprivate let keys: [[UInt8]]
+        fileprivate var next: Int
+
+        /// Whether `key` is left out; keys must come in ascending order.
+        mutating func skips(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
+            while next < keys.count {
+                let order = Keys.order(of: key, against: keys[next])
+                if order < 0 { return false }
+                next += 1
+                if order == 0 { return true }
+            }
+            return false
+        }
+    }
+
+    func cursor(from start: [UInt8]?) -> Cursor {
+        guard let start else { return Cursor(keys: keys, next: 0) }
+        var low = 0, high = keys.count
+        while low < high {
+            let middle = (low + high) / 2
+            if keys[middle].lexicographicallyPrecedes(start) { low = middle + 1 } else { high = middle }
+        }
+        return Cursor(keys: keys, next: low)
+    }
+}
+
 /// What each key range of a partitioned scan produced, by range.
 private final class ScanResults<T: Sendable>: Sendable {
     private struct State {
-        var parts: [[(id: String, value: T)]]
+        var parts: [MappedPapers<T>]
         var others: [[String]]
         var visited = 0
         var error: (any Error)?
@@ -348,10 +405,10 @@ private final class ScanResults<T: Sendable>: Sendable {
     private let state: Mutex<State>
 
     init(count: Int) {
-        state = Mutex(State(parts: Array(repeating: [], count: count), others: Array(repeating: [], count: count)))
+        state = Mutex(State(parts: Array(repeating: MappedPapers(ids: [], values: []), count: count), others: Array(repeating: [], count: count)))
     }
 
-    func store(_ part: Int, results: [(id: String, value: T)], others: [String], visited: Int) {
+    func store(_ part: Int, results: MappedPapers<T>, others: [String], visited: Int) {
         state.withLock { state in
             state.parts[part] = results
             state.others[part] = others
@@ -366,12 +423,17 @@ private final class ScanResults<T: Sendable>: Sendable {
         state.withLock { state in state.error = state.error ?? error }
     }
 
-    func results() throws -> [(id: String, value: T)] {
+    func results() throws -> MappedPapers<T> {
         try state.withLock { state in
             if let error = state.error { throw error }
-            var all: [(id: String, value: T)] = []
-            all.reserveCapacity(state.parts.reduce(0) { $0 + $1.count })
-            for part in state.parts { all.append(contentsOf: part) }
+            let count = state.parts.reduce(0) { $0 + $1.ids.count }
+            var all = MappedPapers<T>(ids: [], values: [])
+            all.ids.reserveCapacity(count)
+            all.values.reserveCapacity(count)
+            for part in state.parts {
+                all.ids.append(contentsOf: part.ids)
+                all.values.append(contentsOf: part.values)
+            }
             return all
         }
     }

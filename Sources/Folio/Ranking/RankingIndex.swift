@@ -57,7 +57,8 @@ struct RankingIndex {
     /// that stops at the largest index: naming a queue's features does not decode all of them.
     func featureKeys(of features: some Sequence<UInt64>) throws -> [UInt64: UInt64] {
         let wanted = Set(features).sorted()
-        guard let last = wanted.last, let bytes = try store.keyValues.value(for: Keys.rankingKeys) else { return [:] }
+        // Every feature's key is in one record of megabytes: lent, it is copied once instead of three times.
+        guard let last = wanted.last, let bytes = try store.keyValues.lendValue(for: Keys.rankingKeys, { $0.map(Array.init) }) else { return [:] }
         return try decoding { () throws(RecordCodec.Failure) in
             try RecordCodec.decode("feature keys", bytes, version: 1) { reader throws(BinaryReader.Failure) in
                 let count = try reader.count(atMost: bytes.count)

@@ -129,13 +129,13 @@ struct Recommender {
             let model = taste.model
             let scorer = model.recordScorer(fusing: true)
             let generation = corpus.head.generation
-            let scored = try corpus.mapStoredVectors { id, record in
-                reacted.contains(id) ? nil : try scorer.components(record: record, generation: generation)
+            let scored = try corpus.mapStoredVectors(skipping: reacted) { record in
+                try scorer.components(record: record, generation: generation)
             } stale: { entry in
-                reacted.contains(entry.id) ? nil : model.components(entry.vector, entry.authorVector, meanProduct: entry.meanProduct)
+                model.components(entry.vector, entry.authorVector, meanProduct: entry.meanProduct)
             }
-            ids = scored.map(\.id)
-            var components = scored.map(\.value)
+            ids = scored.ids
+            var components = scored.values
             if model.usesEmbeddings {
                 // A second pass, over the embeddings, joined by id.
                 let embedded = try storedEmbeddingScores(model)
@@ -372,19 +372,25 @@ struct Recommender {
         // One pass over the stored vectors, each read in place against the target's weights.
         let weights = WeightTable(target.vector)
         let generation = corpus.head.generation
-        let similar = try corpus.mapStoredVectors { other, record -> Float? in
+        // Without embeddings, what cannot be similar is dropped on the spot; with them, after mixing.
+        let keepsAll = !embedded.isEmpty
+        var similar = try corpus.mapStoredVectors(skipping: rejected.union([id])) { record -> Float? in
             var reader = try PaperVectorReader(record)
-            guard reader.generation == generation, other != id, !rejected.contains(other) else { return nil }
+            guard reader.generation == generation else { return nil }
             var similarity: Float = 0
             try reader.forEachFeature { key, value in similarity += weights.weight(of: key) * value }
-            let score = embedded.isEmpty ? similarity : mixed(other, similarity)
-            return score > 0 ? score : nil
+            return keepsAll || similarity > 0 ? similarity : nil
         } stale: { entry in
-            let similarity = embedded.isEmpty ? target.vector.dot(entry.vector) : mixed(entry.id, target.vector.dot(entry.vector))
-            return entry.id != id && similarity > 0 && !rejected.contains(entry.id) ? similarity : nil
+            let similarity = target.vector.dot(entry.vector)
+            return keepsAll || similarity > 0 ? similarity : nil
         }
-        let ids = similar.map(\.id)
-        let similarities = similar.map(\.value)
+        if keepsAll {
+            let mixedScores = zip(similar.ids, similar.values).map { mixed($0, $1) }
+            let kept = mixedScores.indices.filter { mixedScores[$0] > 0 }
+            similar = MappedPapers(ids: kept.map { similar.ids[$0] }, values: kept.map { mixedScores[$0] })
+        }
+        let ids = similar.ids
+        let similarities = similar.values
         let best = Self.top(limit, of: ids.indices, by: { Double(similarities[$0]) }, tieBreak: { ids[$0] < ids[$1] })
         try corpus.load(best.map { ids[$0] })
         let scored = best.compactMap { index in corpus[ids[index]].map { ($0, similarities[index]) } }
@@ -470,3 +476,4 @@ struct Recommender {
         text.count <= length ? text : String(text.prefix(length - 1)) + "…"
     }
 }
+

@@ -306,13 +306,14 @@ struct TasteModel: Sendable {
     func combine(_ components: [Components], neighborScores: [Float]? = nil, interestScores: [Float]? = nil) -> [Float] {
         var total = [Float](repeating: 0, count: components.count)
         guard !isEmpty else { return total }
-        func add(_ weight: Double, _ component: () -> [Float]) {
-            guard weight != 0 else { return }
-            for (index, value) in Self.standardized(component()).enumerated() { total[index] += Float(weight) * value }
+        // Read in place (a whole catalogue's components make no arrays of each component).
+        func add(_ weight: Double, _ component: some Collection<Float>) {
+            guard weight != 0, let (mean, deviation) = Self.standardization(of: component) else { return }
+            for (index, value) in zip(total.indices, component) { total[index] += Float(weight) * ((value - mean) / deviation) }
         }
-        if svm != nil { add(learner.svmWeight) { components.map(\.svm) } }
-        if !parts.labeled.isEmpty { add(learner.centroidWeight) { components.map(\.centroid) } }
-        add(learner.authorWeight) { components.map(\.author) }
+        if svm != nil { add(learner.svmWeight, components.lazy.map(\.svm)) }
+        if !parts.labeled.isEmpty { add(learner.centroidWeight, components.lazy.map(\.centroid)) }
+        add(learner.authorWeight, components.lazy.map(\.author))
         if let embedding = parts.embedding {
             // Standardised over the papers that have an embedding; one without sits at the mean (0).
             func addPresent(_ weight: Double, _ value: (Components) -> Float) {
@@ -323,8 +324,8 @@ struct TasteModel: Sendable {
             if embedding.svm != nil { addPresent(learner.embeddingWeight) { $0.embedding ?? 0 } }
             addPresent(learner.embeddingCentroidWeight) { $0.embeddingCentroid }
         }
-        if let neighborScores { add(learner.neighborWeight) { neighborScores } }
-        if let interestScores { add(interestWeight) { interestScores } }
+        if let neighborScores { add(learner.neighborWeight, neighborScores) }
+        if let interestScores { add(interestWeight, interestScores) }
         return total
     }
 
@@ -351,12 +352,18 @@ struct TasteModel: Sendable {
 
     /// (x − mean) / standard deviation; all zeros when the values do not vary.
     static func standardized(_ values: [Float]) -> [Float] {
-        guard values.count > 1 else { return values.map { _ in 0 } }
+        guard let (mean, deviation) = standardization(of: values) else { return values.map { _ in 0 } }
+        return values.map { ($0 - mean) / deviation }
+    }
+
+    /// The mean and standard deviation that standardise `values`; `nil` when they do not spread (all
+    /// then standardise to 0).
+    static func standardization(of values: some Collection<Float>) -> (mean: Float, deviation: Float)? {
+        guard values.count > 1 else { return nil }
         let mean = values.reduce(0, +) / Float(values.count)
         let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(values.count)
         let deviation = variance.squareRoot()
-        guard deviation > 1e-9 else { return values.map { _ in 0 } }
-        return values.map { ($0 - mean) / deviation }
+        return deviation > 1e-9 ? (mean, deviation) : nil
     }
 }
 

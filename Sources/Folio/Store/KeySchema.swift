@@ -159,15 +159,20 @@ enum Keys {
         return bytes
     }
 
-    /// The text of the last component of a key (after its final separator).
     /// Whether `key` sorts before `other` in the store's (bytewise) order: one `memcmp`, for loops
     /// that compare every key of a scan.
     static func precedes(_ key: UnsafeBufferPointer<UInt8>, _ other: [UInt8]) -> Bool {
-        let common = min(key.count, other.count)
-        let order = common == 0 ? 0 : other.withUnsafeBufferPointer { memcmp(key.baseAddress!, $0.baseAddress!, common) }
-        return order != 0 ? order < 0 : key.count < other.count
+        order(of: key, against: other) < 0
     }
 
+    /// Negative, zero or positive as `key` sorts before, equal to or after `other` in the store's order.
+    static func order(of key: UnsafeBufferPointer<UInt8>, against other: [UInt8]) -> Int {
+        let common = min(key.count, other.count)
+        let order = common == 0 ? 0 : other.withUnsafeBufferPointer { memcmp(key.baseAddress!, $0.baseAddress!, common) }
+        return order != 0 ? Int(order) : key.count - other.count
+    }
+
+    /// The text of the last component of a key (after its final separator).
     static func lastComponent(of key: [UInt8]) -> String {
         let start = (key.lastIndex(of: separator) ?? -1) + 1
         return String(decoding: key[start...], as: UTF8.self)

@@ -34,7 +34,7 @@ struct TextAnalyzer: Sendable {
     static func stopWords(fromList list: String) -> Set<String> {
         var words: Set<String> = []
         for line in list.split(whereSeparator: \.isNewline) {
-            let word = line.trimmingCharacters(in: .whitespaces)
+            let word = line.trimmingWhitespace()
             if !word.isEmpty && !word.hasPrefix("#") { words.insert(word.lowercased()) }
         }
         return words
