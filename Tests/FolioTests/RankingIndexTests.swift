@@ -127,6 +127,32 @@ struct RankingIndexTests {
         #expect(seen == [7, 300_000])
     }
 
+    @Test func featureKeysAreReadUpToTheLargestWantedIndex() throws {
+        let keys: [UInt64] = [3, 17, 1 << 40 | 9, 1 << 40 | 12, UInt64.max - 1]
+        var record = BinaryWriter()
+        record.byte(1)
+        record.varint(keys.count)
+        var previous: UInt64 = 0
+        for key in keys {
+            record.varint(key - previous)
+            previous = key
+        }
+        func read(_ wanted: [UInt64], _ bytes: [UInt8]) throws -> [UInt64: UInt64] {
+            try bytes.withUnsafeBufferPointer { try RankingIndex.featureKeys(wanted, record: $0) }
+        }
+        #expect(try read([0, 2, 4, 9], record.bytes) == [0: 3, 2: 1 << 40 | 9, 4: UInt64.max - 1])  // 9 is past the end
+        #expect(try read([1], record.bytes) == [1: 17])
+        // Stopping at the largest wanted index, a cut after it goes unnoticed; a cut before it is damage.
+        #expect(try read([1], Array(record.bytes.dropLast(2))) == [1: 17])
+        #expect(throws: RecordCodec.Failure.self) { try read([4], Array(record.bytes.dropLast(2))) }
+        do {
+            _ = try read([1], [2] + record.bytes.dropFirst())
+            Issue.record("a newer record was read")
+        } catch let failure as RecordCodec.Failure {
+            #expect(failure.newerVersion == 2)
+        }
+    }
+
     @Test func ingestStoresAVectorForEveryPaperInTheCurrentSpace() throws {
         let engine = try engine()
         let head = try #require(try head(engine))

@@ -84,6 +84,22 @@ private let porterStems: [(word: String, stem: String)] = [
         #expect(bare.surfaceForms(text, of: []).isEmpty)
     }
 
+    @Test func wantedSurfaceFormsAreThoseOfAllTheTextsTermsOnRealAbstracts() throws {
+        // Looking only at words that start as a wanted term does must find what looking at every word finds.
+        let texts = try Fixtures.dailyPages.map { try String(contentsOfFile: $0, encoding: .utf8) }
+        #expect(texts.joined().count > 10_000)
+        for text in texts {
+            let all = TextAnalyzer.standard.surfaceForms(text)
+            #expect(all.count > 300)
+            #expect(all.allSatisfy { term, word in term.utf8.first == word.utf8.first }, "a term starts with its word's first byte")
+            let terms = all.keys.sorted()
+            for index in stride(from: 0, to: terms.count, by: terms.count / 8) {
+                let wanted: Set = [terms[index], terms[(index * 31 + 7) % terms.count], terms[(index * 17 + 3) % terms.count], "zzzz-absent"]
+                #expect(TextAnalyzer.standard.surfaceForms(text, of: wanted) == all.filter { wanted.contains($0.key) })
+            }
+        }
+    }
+
     @Test func punctuationSplitsTokens() {
         #expect(bare.terms("zero-shot") == ["zero", "shot"])
         #expect(bare.terms("encoder/decoder") == ["encod", "decod"])

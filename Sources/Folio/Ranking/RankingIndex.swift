@@ -57,25 +57,47 @@ struct RankingIndex {
     /// that stops at the largest index: naming a queue's features does not decode all of them.
     func featureKeys(of features: some Sequence<UInt64>) throws -> [UInt64: UInt64] {
         let wanted = Set(features).sorted()
-        // Every feature's key is in one record of megabytes: lent, it is copied once instead of three times.
-        guard let last = wanted.last, let bytes = try store.keyValues.lendValue(for: Keys.rankingKeys, { $0.map(Array.init) }) else { return [:] }
-        return try decoding { () throws(RecordCodec.Failure) in
-            try RecordCodec.decode("feature keys", bytes, version: 1) { reader throws(BinaryReader.Failure) in
-                let count = try reader.count(atMost: bytes.count)
-                var keys: [UInt64: UInt64] = [:]
-                var key: UInt64 = 0
-                var next = 0
-                for index in 0 ..< min(UInt64(count), last + 1) {
-                    key &+= try reader.varint()
-                    if index == wanted[next] {
-                        keys[index] = key
-                        next += 1
-                    }
-                }
-                reader.skipRest()
-                return keys
+        guard !wanted.isEmpty else { return [:] }
+        // The record holds every feature's key (megabytes at 100k papers): read where it lies, not copied.
+        return try store.keyValues.lendValue(for: Keys.rankingKeys) { bytes in
+            guard let bytes else { return [:] }
+            return try decoding { () throws(RecordCodec.Failure) in try Self.featureKeys(wanted, record: bytes) }
+        }
+    }
+
+    /// Decodes the feature-keys record (a version byte, the count, then each key's gap from the one
+    /// before, as varints) up to the largest of `wanted` (sorted, distinct).
+    static func featureKeys(_ wanted: [UInt64], record bytes: UnsafeBufferPointer<UInt8>) throws(RecordCodec.Failure) -> [UInt64: UInt64] {
+        var offset = 1
+        func varint() throws(RecordCodec.Failure) -> UInt64 {
+            var value: UInt64 = 0
+            var shift: UInt64 = 0
+            while offset < bytes.count, shift < 64 {
+                let byte = bytes[offset]
+                offset += 1
+                value |= UInt64(byte & 0x7F) << shift
+                if byte & 0x80 == 0 { return value }
+                shift += 7
+            }
+            throw RecordCodec.Failure(record: "feature keys", detail: "truncated varint at byte \(offset)")
+        }
+        guard let version = bytes.first, version == 1 else {
+            let version = bytes.first
+            throw RecordCodec.Failure(record: "feature keys", detail: version.map { "version \($0), this build reads version 1" } ?? "empty",
+                                      newerVersion: version.flatMap { $0 > 1 ? $0 : nil })
+        }
+        let count = try varint()
+        var keys: [UInt64: UInt64] = [:]
+        var key: UInt64 = 0
+        var next = 0
+        for index in 0 ..< min(count, wanted[wanted.count - 1] + 1) {
+            key &+= try varint()
+            if index == wanted[next] {
+                keys[index] = key
+                next += 1
             }
         }
+        return keys
     }
 
     /// The head of a current space, making a new generation first if needed.

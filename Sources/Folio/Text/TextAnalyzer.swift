@@ -94,8 +94,13 @@ struct TextAnalyzer: Sendable {
     func surfaceForms(_ text: String, of wanted: Set<String>? = nil) -> [String: String] {
         var forms: [String: String] = [:]
         var memo = WordMemo.disabled
+        // A term starts with its word's first byte (stemming only rewrites endings, and keeps words of
+        // two letters whole), so a word whose first byte starts no wanted term is passed over unstemmed.
+        var wantedFirstBytes = [Bool](repeating: wanted == nil, count: 256)
+        for term in wanted ?? [] { term.utf8.first.map { wantedFirstBytes[Int($0)] = true } }
         Tokenizer.forEachToken(in: text) { token in
             if let wanted, forms.count == wanted.count { return }
+            guard let first = token.bytes.first, wantedFirstBytes[Int(first)] else { return }
             let surface = String(decoding: token.bytes, as: UTF8.self)
             guard let term = term(for: &token, memo: &memo), forms[term] == nil, wanted?.contains(term) ?? true else { return }
             forms[term] = surface
