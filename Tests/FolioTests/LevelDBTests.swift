@@ -153,6 +153,50 @@ struct LevelDBTests {
         #expect(try db.values(for: [key(40), key(41)]) == [[], nil])
     }
 
+    @Test func entriesAtOrAfterKeysStopWhereAskedAndAgreeWithScanning() throws {
+        let db = try open()
+        var batch = KeyValueBatch()
+        // Under prefix "p": every third key of p000…p299 is a "stop" ("S…"), the others are passed over ("x…").
+        func key(_ number: Int) -> [UInt8] { Array("p\(String(number + 1000).dropFirst())".utf8) }
+        for number in 0 ..< 300 { batch.put(Array((number % 3 == 0 ? "S\(number)" : "x\(number)").utf8), for: key(number)) }
+        batch.put(Array("S-other".utf8), for: Array("q000".utf8))
+        try db.write(batch, durable: false)
+        let stops = { (wanted: [UInt8], key: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) -> Bool in
+            value.first == UInt8(ascii: "S") || key.elementsEqual(wanted)
+        }
+        // What the first stop at or after each key is, by a scan each.
+        func expected(_ keys: [[UInt8]]) throws -> [[UInt8]?] {
+            try keys.map { wanted in
+                var found: [UInt8]?
+                try db.scanInPlace(prefix: Array("p".utf8), from: wanted) { key, value in
+                    guard stops(wanted, key, value) else { return true }
+                    found = Array(key) + [0] + Array(value)
+                    return false
+                }
+                return found
+            }
+        }
+        func lent(_ reader: any KeyValueReader, _ keys: [[UInt8]]) throws -> [[UInt8]?] {
+            var found = [[UInt8]?](repeating: [0xEE], count: keys.count)
+            try reader.lendEntries(atOrAfter: keys, prefix: Array("p".utf8), stoppingAt: stops) { index, key, value in
+                found[index] = key.map { Array($0) + [0] + Array(value!) }
+            }
+            return found
+        }
+        let near = (30 ..< 80).map(key)                                          // stepped to, passing over others
+        let far = [0, 1, 2, 150, 151, 152, 298, 299].map(key) + [Array("p5".utf8)]  // sought; past the last stop
+        let unsorted = [200, 4, 5, 4, 200, 7].map(key) + [Array("a".utf8)]          // repeats, backwards, before the prefix
+        let passedOver = [4, 5, 4, 5, 6].map(key)                                   // a key among those just passed over
+        for keys in [near, far, unsorted, passedOver, near + far, [key(40)], [key(299)], []] {
+            let truth = try expected(keys)
+            #expect(try lent(db, keys) == truth)
+            #expect(try lent(db.snapshot(), keys) == truth)
+            #expect(try lent(db.verifyingReader(), keys) == truth)  // the protocol's plain implementation
+        }
+        #expect(try lent(db, [Array("p2985".utf8)]) == [nil], "a stop past the prefix does not count")
+        #expect(try lent(db, [key(40)]) == [key(40) + [0] + Array("x40".utf8)], "the wanted key itself stops")
+    }
+
     @Test func aLentValueIsWhatAPlainReadGives() throws {
         let db = try open()
         var batch = KeyValueBatch()

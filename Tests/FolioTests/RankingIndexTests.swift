@@ -15,15 +15,38 @@ struct RankingIndexTests {
         return engine
     }
 
-    /// Every stored paper's vector, by id.
+    /// Every stored paper's vector, by id: from its single record, else from its pack (a single
+    /// record sorts before the pack whose entry it overrides).
     func storedVectors(_ engine: Engine) throws -> [String: PaperVector] {
         try engine.withCore { core in
             var vectors: [String: PaperVector] = [:]
             try core.store.keyValues.scan(prefix: Keys.paperVectors) { key, value in
-                vectors[Keys.component(after: Keys.paperVectors, in: key)] = try PaperVector(record: value)
+                try value.withUnsafeBufferPointer { value in
+                    guard PaperVectorPack.isPack(value) else {
+                        vectors[Keys.component(after: Keys.paperVectors, in: key)] = try PaperVector(record: Array(value))
+                        return
+                    }
+                    try PaperVectorPack.forEach(value) { id, record in
+                        let id = String(decoding: id, as: UTF8.self)
+                        if vectors[id] == nil { vectors[id] = try PaperVector(record: Array(record)) }
+                        return true
+                    }
+                }
                 return true
             }
             return vectors
+        }
+    }
+
+    /// How many single records and packs hold the stored vectors.
+    func vectorRecordCounts(_ engine: Engine) throws -> (singles: Int, packs: Int) {
+        try engine.withCore { core in
+            var counts = (singles: 0, packs: 0)
+            try core.store.keyValues.scanInPlace(prefix: Keys.paperVectors, from: nil) { _, value in
+                if PaperVectorPack.isPack(value) { counts.packs += 1 } else { counts.singles += 1 }
+                return true
+            }
+            return counts
         }
     }
 
@@ -244,16 +267,52 @@ struct RankingIndexTests {
         _ = try engine.recommend(user: "ann", now: now, limit: 5)
         let second = try #require(try head(engine))
         #expect(second.generation == first.generation + 1)
+        #expect(try packedVersions(engine) == [PaperVector.recordVersion])
+        _ = try engine.recommend(user: "ann", now: now, limit: 5)
+        #expect(try head(engine) == second)
+    }
+
+    /// The record versions inside the stored packs; every stored record must be a pack.
+    func packedVersions(_ engine: Engine) throws -> Set<UInt8> {
         var versions: Set<UInt8> = []
         try engine.withCore { core in
-            try core.store.keyValues.scan(prefix: Keys.paperVectors) { _, value in
-                versions.insert(value[0])
+            try core.store.keyValues.scanInPlace(prefix: Keys.paperVectors, from: nil) { _, value in
+                #expect(PaperVectorPack.isPack(value))
+                try PaperVectorPack.forEach(value) { _, record in
+                    versions.insert(record[0])
+                    return true
+                }
                 return true
             }
         }
-        #expect(versions == [PaperVector.recordVersion])
-        _ = try engine.recommend(user: "ann", now: now, limit: 5)
-        #expect(try head(engine) == second)
+        return versions
+    }
+
+    /// A store from before packs (every vector a single record, its head fingerprinted without them)
+    /// ranks the same, and gets packs on first use, its single records gone.
+    @Test func singleRecordsFromBeforePacksArePackedOnFirstUse() throws {
+        let engine = try engine()
+        let liked = try engine.papers(limit: 6).map(\.id)
+        try engine.record(.like, papers: liked, user: "ann", at: now)
+        let before = try engine.recommend(user: "ann", now: now, limit: 20)
+        let vectors = try storedVectors(engine)
+        let first = try #require(try head(engine))
+        try engine.withCore { core in
+            var batch = KeyValueBatch()
+            try core.store.keyValues.scan(prefix: Keys.paperVectors) { key, _ in batch.delete(key); return true }
+            for (id, vector) in vectors { batch.put(vector.encoded(), for: Keys.paperVector(id)) }
+            var old = first
+            old.settings = RankingSpace.fingerprint(core.model.features, sampleSize: core.model.learner.maximumUnlabeled, packMarker: nil)
+            batch.put(old.encoded(), for: Keys.rankingHead)
+            try core.store.keyValues.write(batch, durable: true)
+        }
+        #expect(try vectorRecordCounts(engine) == (singles: vectors.count, packs: 0))
+        let after = try engine.recommend(user: "ann", now: now, limit: 20)
+        #expect(after == before)
+        #expect(try head(engine)?.generation == first.generation + 1)
+        let counts = try vectorRecordCounts(engine)
+        #expect(counts.singles == 0 && counts.packs == (vectors.count + PaperVectorPack.capacity - 1) / PaperVectorPack.capacity)
+        #expect(try storedVectors(engine).mapValues(\.vector) == vectors.mapValues(\.vector))
     }
 
     @Test func aStoreWithoutVectorsRanksTheSameAfterMakingThem() throws {
@@ -377,6 +436,49 @@ struct RankingIndexTests {
             // Exactly what is not skipped, and does not map to nil, is kept.
             let kept = zip(all.ids, all.values).filter { !skipped.contains($0.0) && $0.1 % 5 != 0 }
             #expect(whole.ids == kept.map(\.0) && whole.values == kept.map(\.1))
+        }
+    }
+
+    /// After a generation packs every vector, ingest writes single records (re-listed papers, new
+    /// papers whose ids fall inside a pack's range): scans and point reads take each paper once,
+    /// from its single record when it has one, whatever key ranges the scan is cut into.
+    @Test(arguments: [1, 2, 3, 5])
+    func singleRecordsOverrideTheirPackedEntries(partitions: Int) throws {
+        let engine = try engine()
+        let ids = try engine.papers().map(\.id).sorted()
+        let vectors = try storedVectors(engine)
+        #expect(try vectorRecordCounts(engine).singles == 0)
+        var pages: [String: Int] = [:]
+        var batch = KeyValueBatch()
+        for (index, id) in ids.enumerated() {
+            var vector = try #require(vectors[id])
+            pages[id] = vector.listing?.dailyPages
+            if index % 5 == 0 {
+                vector.listing?.dailyPages = 1000 + index
+                batch.put(vector.encoded(), for: Keys.paperVector(id))
+                pages[id] = 1000 + index
+            }
+            if index % 7 == 3 {
+                // Sorts after this id and before the next: inside the pack's range, not in the pack.
+                vector.listing?.dailyPages = 2000 + index
+                batch.put(vector.encoded(), for: Keys.paperVector(id + "~"))
+                pages[id + "~"] = 2000 + index
+            }
+        }
+        try engine.withCore { core in try core.store.keyValues.write(batch, durable: true) }
+        let skipped: Set = [ids[0], ids[5], ids[6], ids[3] + "~", ids[ids.count / 2]]
+        try engine.withCore { core in
+            var corpus = try Corpus(store: core.store, model: core.model)
+            let listed: @Sendable (UnsafeBufferPointer<UInt8>) throws -> Int? = { record in try PaperVectorReader(record).listing?.dailyPages }
+            let mapped = try corpus.mapStoredVectors(partitions: partitions, skipping: skipped, listed) { _ in nil }
+            #expect(mapped.ids.count == Set(mapped.ids).count, "each paper once")
+            let found = Dictionary(uniqueKeysWithValues: zip(mapped.ids, mapped.values))
+            let expected = pages.filter { !skipped.contains($0.key) }
+            #expect(found == expected, "missing \(expected.filter { found[$0.key] != $0.value }.keys.sorted()), extra \(found.keys.filter { expected[$0] == nil }.sorted())")
+            let wanted = Array(pages.keys) + ["no-such-paper", ids[4] + "~"]
+            let read = try corpus.readStoredPapers(wanted, partitions: partitions) { $0.count }
+            let readPages = Dictionary(uniqueKeysWithValues: read.map { ($0.paper.id, $0.paper.dailyPages) })
+            #expect(readPages == pages, "wrong \(pages.filter { readPages[$0.key] != $0.value }.map { "\($0.key): \(readPages[$0.key].map(String.init) ?? "none") not \($0.value)" }.sorted()), extra \(readPages.keys.filter { pages[$0] == nil }.sorted())")
         }
     }
 

@@ -118,9 +118,10 @@ struct Corpus {
                 let range = ranges[part]
                 do {
                     var ownUnlisted: [Int: [UInt8]] = [:]
-                    try store.keyValues.lendValues(for: wanted[range].map(Keys.paperVector)) { offset, record in
-                        guard let record else { return }
+                    try store.keyValues.lendEntries(atOrAfter: wanted[range].map(Keys.paperVector), prefix: Keys.paperVectors,
+                                                    stoppingAt: Self.mayHoldVector) { offset, key, value in
                         let index = range.lowerBound + offset
+                        guard let record = try Self.vectorRecord(of: wanted[index], key: key, value: value, in: store.path) else { return }
                         let header = try Self.header(of: record, in: store.path)
                         guard header.generation == generation else { return }
                         if let listing = header.listing {
@@ -152,7 +153,7 @@ struct Corpus {
     /// A stored paper as an entry, its vector decoded (and the entry added to the corpus).
     mutating func entry(_ paper: StoredPaper) throws -> Entry {
         if let known = self[paper.id] { return known }
-        guard let record = try paper.record ?? store.keyValues.value(for: Keys.paperVector(paper.id)) else {
+        guard let record = try paper.record ?? storedRecord(of: paper.id) else {
             throw FolioError(.damagedRecord, "the vector record of \(paper.id) is missing from the store at \(store.path); run `folio doctor --rebuild`")
         }
         let vector = try decoding { () throws(RecordCodec.Failure) in try PaperVector(record: record) }
@@ -160,6 +161,34 @@ struct Corpus {
                           authorVector: vector.authorVector, meanProduct: vector.meanProduct)
         add(entry)
         return entry
+    }
+
+    /// Where the store may keep a paper's vector record, met at or after its own key: its own single
+    /// record, or a pack (which holds it if any does); other papers' single records are passed over.
+    @Sendable static func mayHoldVector(_ wanted: [UInt8], key: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) -> Bool {
+        PaperVectorPack.isPack(value) || key.elementsEqual(wanted)
+    }
+
+    /// The paper's record in what ``mayHoldVector(_:key:value:)`` stopped at: the single record itself,
+    /// or the paper's entry in the pack (`nil` when the pack does not hold it).
+    static func vectorRecord(of id: String, key: UnsafeBufferPointer<UInt8>?, value: UnsafeBufferPointer<UInt8>?, in path: String) throws -> UnsafeBufferPointer<UInt8>? {
+        guard key != nil, let value else { return nil }
+        guard PaperVectorPack.isPack(value) else { return value }
+        do {
+            var id = id
+            return try id.withUTF8 { id in try PaperVectorPack.record(of: id, in: value) }
+        } catch let failure as RecordCodec.Failure {
+            throw FolioError.unreadable(failure, inStoreAt: path, advice: "run `folio doctor --rebuild`")
+        }
+    }
+
+    /// A paper's vector record, copied out of its single record or its pack.
+    private func storedRecord(of id: String) throws -> [UInt8]? {
+        var record: [UInt8]?
+        try store.keyValues.lendEntries(atOrAfter: [Keys.paperVector(id)], prefix: Keys.paperVectors, stoppingAt: Self.mayHoldVector) { _, key, value in
+            record = try Self.vectorRecord(of: id, key: key, value: value, in: store.path).map(Array.init)
+        }
+        return record
     }
 
     private static func header(of record: UnsafeBufferPointer<UInt8>, in path: String) throws -> (generation: UInt32, listing: PaperVector.Listing?) {
@@ -227,6 +256,7 @@ struct Corpus {
         let store = store
         let generation = head.generation
         let skippedKeys = SkippedKeys(skipped.map(Keys.paperVector))
+        let skippedIDs = SkippedKeys(skipped.map { Array($0.utf8) })
         // Ranges hold about equal shares of the papers; reserving a share and a quarter up front spares
         // the copies (and the fresh pages) of growing the lists by doubling.
         let expected = head.documentCount / (bounds.count - 1) * 5 / 4 + 64
@@ -237,24 +267,62 @@ struct Corpus {
                 results.values.reserveCapacity(expected)
                 var others: [String] = []
                 var visited = 0
-                var skipping = skippedKeys.cursor(from: bounds[part])
+                // Single records and packs' entries each come in key order, so each has its own cursor.
+                var skippingSingles = skippedKeys.cursor(from: bounds[part])
+                var skippingPacked: SkippedKeys.Cursor?
+                // Papers with a single record since the last pack: it overrides their entry in the next.
+                var overrides = SingleRecords()
+                func map(_ id: UnsafeBufferPointer<UInt8>, _ record: UnsafeBufferPointer<UInt8>) throws {
+                    if PaperVectorReader.generation(of: record) == generation {
+                        if let mapped = try current(record) {
+                            results.ids.append(String(decoding: id, as: UTF8.self))
+                            results.values.append(mapped)
+                        }
+                    } else {
+                        others.append(String(decoding: id, as: UTF8.self))
+                    }
+                }
                 // Records are lent in place: `current` reads each where it lies, nothing is copied.
                 let end = bounds[part + 1]
                 try store.keyValues.scanInPlace(prefix: Keys.paperVectors, from: bounds[part]) { key, value in
                     if let end, !Keys.precedes(key, end) { return false }
-                    visited += 1
-                    if skipping.skips(key) { return true }
-                    if PaperVectorReader.generation(of: value) == generation {
-                        if let mapped = try current(value) {
-                            results.ids.append(String(decoding: UnsafeBufferPointer(rebasing: key[Keys.paperVectors.count...]), as: UTF8.self))
-                            results.values.append(mapped)
-                        }
-                    } else {
-                        others.append(String(decoding: UnsafeBufferPointer(rebasing: key[Keys.paperVectors.count...]), as: UTF8.self))
+                    let id = UnsafeBufferPointer(rebasing: key[Keys.paperVectors.count...])
+                    guard PaperVectorPack.isPack(value) else {
+                        visited += 1
+                        overrides.append(id)
+                        if !skippingSingles.skips(key) { try map(id, value) }
+                        return true
                     }
+                    if skippingPacked == nil {
+                        // The first pack of the range may hold papers before it, whose single records
+                        // the range before read.
+                        var first: [UInt8] = []
+                        try PaperVectorPack.forEach(value) { id, _ in
+                            first = Array(id)
+                            return false
+                        }
+                        let start = Keys.paperVectors + first
+                        skippingPacked = skippedIDs.cursor(from: first)
+                        if let rangeStart = bounds[part], start.lexicographicallyPrecedes(rangeStart) {
+                            try store.keyValues.scanInPlace(prefix: Keys.paperVectors, from: start) { key, value in
+                                guard Keys.precedes(key, rangeStart) else { return false }
+                                if !PaperVectorPack.isPack(value) { overrides.append(UnsafeBufferPointer(rebasing: key[Keys.paperVectors.count...])) }
+                                return true
+                            }
+                        }
+                    }
+                    try PaperVectorPack.forEach(value) { id, record in
+                        guard !overrides.contains(id) else { return true }
+                        visited += 1
+                        if !skippingPacked!.skips(id) { try map(id, record) }
+                        return true
+                    }
+                    overrides.removeAll()
                     return true
                 }
                 parts.store(part, results: results, others: others, visited: visited)
+            } catch let failure as RecordCodec.Failure {
+                parts.fail(part, FolioError.unreadable(failure, inStoreAt: store.path, advice: "run `folio doctor --rebuild`"))
             } catch {
                 parts.fail(part, error)
             }
@@ -265,7 +333,7 @@ struct Corpus {
         if parts.visited < (try store.counts().papers) {
             try store.keyValues.scan(prefix: Keys.paperTermsPrefix) { key, _ in
                 let id = Keys.component(after: Keys.paperTermsPrefix, in: key)
-                if !(try store.keyValues.contains(Keys.paperVector(id))) { others.append(id) }
+                if try storedRecord(of: id) == nil { others.append(id) }
                 return true
             }
         }
@@ -284,7 +352,7 @@ struct Corpus {
     }
 
     private func storedVector(of id: String) throws -> PaperVector? {
-        try store.keyValues.value(for: Keys.paperVector(id)).flatMap(currentVector)
+        try storedRecord(of: id).flatMap(currentVector)
     }
 
     /// A stored vector record, if it belongs to the current generation.
@@ -356,7 +424,7 @@ struct MappedPapers<T> {
 
 extension MappedPapers: Sendable where T: Sendable {}
 
-/// Papers a scan leaves out, as their keys in the store's order, met in order as the scan goes: one
+/// Papers a scan leaves out, as their keys (or ids) in the store's order, met in order as the scan goes: one
 /// comparison per scanned key instead of hashing its id.
 struct SkippedKeys: Sendable {
     private let keys: [[UInt8]]
@@ -390,6 +458,32 @@ struct SkippedKeys: Sendable {
             if keys[middle].lexicographicallyPrecedes(start) { low = middle + 1 } else { high = middle }
         }
         return Cursor(keys: keys, next: low)
+    }
+}
+
+/// The ids of the single vector records a scan met since its last pack, back to back: few (the
+/// papers ingested or re-listed since the generation was packed), so a look-up is a linear pass.
+private struct SingleRecords {
+    private var bytes: [UInt8] = []
+    private var ends: [Int] = []
+
+    mutating func append(_ id: UnsafeBufferPointer<UInt8>) {
+        bytes.append(contentsOf: id)
+        ends.append(bytes.count)
+    }
+
+    func contains(_ id: UnsafeBufferPointer<UInt8>) -> Bool {
+        var start = 0
+        for end in ends {
+            if end - start == id.count, bytes[start ..< end].elementsEqual(id) { return true }
+            start = end
+        }
+        return false
+    }
+
+    mutating func removeAll() {
+        bytes.removeAll(keepingCapacity: true)
+        ends.removeAll(keepingCapacity: true)
     }
 }
 

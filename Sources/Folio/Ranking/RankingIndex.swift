@@ -120,7 +120,24 @@ struct RankingIndex {
         let store = store
         DispatchQueue.concurrentPerform(iterations: bounds.count - 1) { part in
             do {
+                // The vector records in this range now (single records, older packs): each goes, unless
+                // a new pack takes its key.
+                var previous: [[UInt8]] = []
+                try store.keyValues.scanInPlace(prefix: Keys.paperVectors, from: bounds[part].map { Keys.paperVector(Keys.component(after: Keys.paperTermsPrefix, in: $0)) }) { key, _ in
+                    if let end = bounds[part + 1], !Keys.precedes(key, Keys.paperVector(Keys.component(after: Keys.paperTermsPrefix, in: end))) { return false }
+                    previous.append(Array(key))
+                    return true
+                }
                 var batch = KeyValueBatch()
+                var pack: [(id: String, record: [UInt8])] = []
+                var packed = Set<[UInt8]>()
+                func writePack() {
+                    guard let last = pack.last else { return }
+                    let key = Keys.paperVectorPack(last: last.id)
+                    batch.put(PaperVectorPack.encode(pack), for: key)
+                    packed.insert(key)
+                    pack.removeAll(keepingCapacity: true)
+                }
                 try store.keyValues.scan(prefix: Keys.paperTermsPrefix, from: bounds[part], reverse: false) { key, value in
                     if let end = bounds[part + 1], !key.lexicographicallyPrecedes(end) { return false }
                     let id = Keys.component(after: Keys.paperTermsPrefix, in: key)
@@ -130,13 +147,16 @@ struct RankingIndex {
                     } catch {
                         throw FolioError.unreadable(error, inStoreAt: store.path, advice: "run `folio doctor --rebuild`")
                     }
-                    batch.put(space.vector(of: terms).encoded(), for: Keys.paperVector(id))
+                    pack.append((id, space.vector(of: terms).encoded()))
+                    if pack.count == PaperVectorPack.capacity { writePack() }
                     if batch.byteCount >= Self.batchBytes {
                         try store.keyValues.write(batch, durable: false)
                         batch = KeyValueBatch()
                     }
                     return failure.withLock { $0 == nil }
                 }
+                writePack()
+                for key in previous where !packed.contains(key) { batch.delete(key) }
                 try store.keyValues.write(batch, durable: false)
             } catch {
                 failure.withLock { $0 = $0 ?? error }

@@ -68,11 +68,13 @@ struct RankingSpace: Sendable {
     }
 
     /// The fingerprint stored in ``Head/settings``: a space made with other settings is rebuilt.
-    /// The vector record version is part of it, so that a store whose vectors predate the current
-    /// layout gets a new generation, in that layout, on first use.
-    static func fingerprint(_ features: RankingModel.Features, sampleSize: Int, vectorRecordVersion: UInt8 = PaperVector.recordVersion) -> UInt64 {
+    /// The vector record version and the pack layout are part of it, so that a store whose vectors
+    /// predate the current layout gets a new generation, in that layout, on first use.
+    static func fingerprint(_ features: RankingModel.Features, sampleSize: Int, vectorRecordVersion: UInt8 = PaperVector.recordVersion,
+                            packMarker: UInt8? = PaperVectorPack.marker) -> UInt64 {
         let version = vectorRecordVersion == 1 ? "" : " r\(vectorRecordVersion)"
-        return SplitMix64.hash("\(features.titleWeight) \(features.minimumDocumentFrequency) \(features.maximumDocumentFraction) \(features.bigrams) \(features.authors) \(sampleSize) v3\(version)")
+        let packs = packMarker.map { " p\($0)" } ?? ""
+        return SplitMix64.hash("\(features.titleWeight) \(features.minimumDocumentFrequency) \(features.maximumDocumentFraction) \(features.bigrams) \(features.authors) \(sampleSize) v3\(version)\(packs)")
     }
 
     /// The paper's vectors in this space: TF-IDF (terms, pairs, authors; unit length) and authors alone.

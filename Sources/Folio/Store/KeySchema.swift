@@ -25,7 +25,8 @@ import Foundation
 /// | `R` | `R·space` | the ranking space's frozen statistics: document and pair frequencies |
 /// | `R` | `R·keys` | the space's feature keys in index order (to name features in reasons) |
 /// | `R` | `R·mean` | the mean vector of the corpus sample, in the space's features |
-/// | `F` | `F·<paper id>` | ``PaperVector``: the paper's weighted vectors in one generation of the ranking space, and its listing |
+/// | `F` | `F·<paper id>·` | ``PaperVectorPack``: the ``PaperVector`` records of consecutive papers up to this one, as a generation writes them |
+/// | `F` | `F·<paper id>` | ``PaperVector``: one paper's weighted vectors in one generation of the ranking space, and its listing, as ingest writes them; it overrides the paper's entry in a pack (the pack's key sorts after it) |
 /// | `N` | `N·<paper id>` | ``PaperEmbedding``: the paper's all-MiniLM-L6-v2 sentence vector (title + abstract), as int8 with a scale |
 /// | `E` | `E·<user>·<time ms>·<seq>` | ``Event`` without its user; the user's log in time order |
 /// | `U` | `U·<user>·profile` | the user's profile: event sequence counter, first seen |
@@ -35,8 +36,8 @@ import Foundation
 ///
 /// A paper's record, its `T` entry, its `I` entries, its postings and its share of the `V` statistics always
 /// change in one write batch, so no reader sees a half-ingested paper. `R`, `F` and `S` are derived
-/// (from `T`, `V` and the log) and are remade when missing or stale; a paper's `F` entry is written in its
-/// ingest batch when a space exists, and every `F` entry when a new generation is made. `N` is derived
+/// (from `T`, `V` and the log) and are remade when missing or stale; a paper's single `F` record is written
+/// in its ingest batch when a space exists, and a new generation packs every paper's, its singles gone. `N` is derived
 /// from the paper's text too, but costs a neural network pass per paper: it is written after the paper's
 /// batch (at the end of an ingest when the model is installed, or by `folio embed --backfill`), never
 /// recomputed once there, and kept by `folio repair` for the papers that survive.
@@ -131,6 +132,9 @@ enum Keys {
 
     static let paperVectors = prefix("F")
     static func paperVector(_ id: String) -> [UInt8] { key("F", id) }
+    /// The key of a pack whose last paper is `id`: just after that paper's own key (a single record
+    /// that overrides its entry) and before every later paper's.
+    static func paperVectorPack(last id: String) -> [UInt8] { key("F", id) + [separator] }
 
     static let paperEmbeddings = prefix("N")
     static func paperEmbedding(_ id: String) -> [UInt8] { key("N", id) }

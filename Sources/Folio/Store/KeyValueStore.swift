@@ -32,6 +32,16 @@ protocol KeyValueReader: Sendable {
     /// (`nil` for an absent key): for reading many records once without copying them.
     func lendValues(for keys: [[UInt8]], _ body: (_ index: Int, _ value: UnsafeBufferPointer<UInt8>?) throws -> Void) throws
 
+    /// For each of `keys`, lends the first entry at or after it (within `prefix`) that `stops` takes,
+    /// passing over those it does not, valid only during the call to `body` (`nil` when none is left
+    /// in `prefix`): for records that several keys share, stored under the last of them. Fastest when
+    /// `keys` are sorted and close together.
+    func lendEntries(
+        atOrAfter keys: [[UInt8]], prefix: [UInt8],
+        stoppingAt stops: (_ wanted: [UInt8], _ key: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) throws -> Bool,
+        _ body: (_ index: Int, _ key: UnsafeBufferPointer<UInt8>?, _ value: UnsafeBufferPointer<UInt8>?) throws -> Void
+    ) throws
+
     /// Like ``scan(prefix:from:reverse:_:)`` forwards, but lends each key and value where they lie,
     /// valid only during the call to `body`: for passes that read every record once (no copies, and
     /// what they read does not push out of a cache what other reads will want again).
@@ -73,6 +83,23 @@ extension KeyValueReader {
         }
         if let result { return result }
         return try body(nil)
+    }
+
+    func lendEntries(
+        atOrAfter keys: [[UInt8]], prefix: [UInt8],
+        stoppingAt stops: (_ wanted: [UInt8], _ key: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) throws -> Bool,
+        _ body: (_ index: Int, _ key: UnsafeBufferPointer<UInt8>?, _ value: UnsafeBufferPointer<UInt8>?) throws -> Void
+    ) throws {
+        for (index, wanted) in keys.enumerated() {
+            var found = false
+            try scanInPlace(prefix: prefix, from: wanted) { key, value in
+                guard try stops(wanted, key, value) else { return true }
+                found = true
+                try body(index, key, value)
+                return false
+            }
+            if !found { try body(index, nil, nil) }
+        }
     }
 
     func lendValues(for keys: [[UInt8]], _ body: (_ index: Int, _ value: UnsafeBufferPointer<UInt8>?) throws -> Void) throws {

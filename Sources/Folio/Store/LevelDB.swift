@@ -207,6 +207,72 @@ final class LevelDB: OrderedKeyValueStore, @unchecked Sendable {
         if let message = Self.consume(error) { throw StoreError(levelDBMessage: message, path: path) }
     }
 
+    func lendEntries(
+        atOrAfter keys: [[UInt8]], prefix: [UInt8],
+        stoppingAt stops: (_ wanted: [UInt8], _ key: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) throws -> Bool,
+        _ body: (_ index: Int, _ key: UnsafeBufferPointer<UInt8>?, _ value: UnsafeBufferPointer<UInt8>?) throws -> Void
+    ) throws {
+        try lendEntries(atOrAfter: keys, prefix: prefix, options: readOptions, stoppingAt: stops, body)
+    }
+
+    /// The loop of ``lendValues(for:options:_:)`` for the first entry at or after each key that `stops`
+    /// takes: from one wanted key to the next it steps when the next one is a few entries on, and
+    /// seeks otherwise (or when it has passed over entries that the next key might want).
+    fileprivate func lendEntries(
+        atOrAfter keys: [[UInt8]], prefix: [UInt8], options: OpaquePointer,
+        stoppingAt stops: (_ wanted: [UInt8], _ key: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) throws -> Bool,
+        _ body: (_ index: Int, _ key: UnsafeBufferPointer<UInt8>?, _ value: UnsafeBufferPointer<UInt8>?) throws -> Void
+    ) throws {
+        let db = try openHandle()
+        guard !keys.isEmpty, let iterator = leveldb_create_iterator(db, options) else { return }
+        defer { leveldb_iter_destroy(iterator) }
+        func current() -> (key: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>)? {
+            guard leveldb_iter_valid(iterator) != 0 else { return nil }
+            var keyLength = 0, valueLength = 0
+            let key = leveldb_iter_key(iterator, &keyLength)
+            let value = leveldb_iter_value(iterator, &valueLength)
+            return (UnsafeBufferPointer(start: key.map { UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self) }, count: keyLength),
+                    UnsafeBufferPointer(start: value.map { UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self) }, count: valueLength))
+        }
+        // The key the iterator stands at or before without having passed an entry it skipped.
+        var lowerBoundOf: [UInt8]?
+        for (index, wanted) in keys.enumerated() {
+            var positioned = false
+            if let previous = lowerBoundOf, !wanted.lexicographicallyPrecedes(previous) {
+                var steps = 0
+                while leveldb_iter_valid(iterator) != 0, steps < Self.stepsBeforeSeek {
+                    if Self.compareCurrentKey(iterator, wanted) >= 0 {
+                        positioned = true
+                        break
+                    }
+                    leveldb_iter_next(iterator)
+                    steps += 1
+                }
+                if !positioned, leveldb_iter_valid(iterator) == 0 { positioned = true }
+            }
+            if !positioned {
+                wanted.withUnsafeBufferPointer { buffer in
+                    buffer.withMemoryRebound(to: CChar.self) { leveldb_iter_seek(iterator, $0.baseAddress, $0.count) }
+                }
+            }
+            lowerBoundOf = wanted
+            var lent = false
+            while let (key, value) = current(), key.starts(with: prefix) {
+                if try stops(wanted, key, value) {
+                    try body(index, key, value)
+                    lent = true
+                    break
+                }
+                leveldb_iter_next(iterator)
+                lowerBoundOf = nil
+            }
+            if !lent { try body(index, nil, nil) }
+        }
+        var error: UnsafeMutablePointer<CChar>?
+        leveldb_iter_get_error(iterator, &error)
+        if let message = Self.consume(error) { throw StoreError(levelDBMessage: message, path: path) }
+    }
+
     /// The order of the iterator's current key against `key`, as memcmp orders bytes: <0, 0 or >0.
     private static func compareCurrentKey(_ iterator: OpaquePointer, _ key: [UInt8]) -> Int {
         var length = 0
@@ -417,6 +483,14 @@ private final class LevelDBSnapshot: KeyValueReader, @unchecked Sendable {
 
     func lendValues(for keys: [[UInt8]], _ body: (_ index: Int, _ value: UnsafeBufferPointer<UInt8>?) throws -> Void) throws {
         try database.lendValues(for: keys, options: options(), body)
+    }
+
+    func lendEntries(
+        atOrAfter keys: [[UInt8]], prefix: [UInt8],
+        stoppingAt stops: (_ wanted: [UInt8], _ key: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) throws -> Bool,
+        _ body: (_ index: Int, _ key: UnsafeBufferPointer<UInt8>?, _ value: UnsafeBufferPointer<UInt8>?) throws -> Void
+    ) throws {
+        try database.lendEntries(atOrAfter: keys, prefix: prefix, options: options(), stoppingAt: stops, body)
     }
 
     func scanInPlace(
