@@ -147,16 +147,8 @@ enum PaperVectorPack {
         var offset = 1
         func failure(_ detail: String) -> RecordCodec.Failure { RecordCodec.Failure(record: "paper vector pack", detail: detail) }
         func varint() throws(RecordCodec.Failure) -> Int {
-            var value = 0
-            var shift = 0
-            while offset < bytes.count, shift < 63 {
-                let byte = bytes[offset]
-                offset += 1
-                value |= Int(byte & 0x7F) << shift
-                if byte & 0x80 == 0 { return value }
-                shift += 7
-            }
-            throw failure("truncated varint at byte \(offset)")
+            guard let value = bytes.varint(at: &offset), let count = Int(exactly: value) else { throw failure("truncated varint at byte \(offset)") }
+            return count
         }
         func slice() throws(RecordCodec.Failure) -> UnsafeBufferPointer<UInt8> {
             let start = offset
@@ -335,16 +327,8 @@ struct PaperVectorReader {
     }
 
     private static func varint(_ bytes: UnsafeBufferPointer<UInt8>, _ offset: inout Int, _ value: inout UInt64) throws(RecordCodec.Failure) {
-        var shift: UInt64 = 0
-        value = 0
-        while offset < bytes.count, shift < 64 {
-            let byte = bytes[offset]
-            offset += 1
-            value |= UInt64(byte & 0x7F) << shift
-            if byte & 0x80 == 0 { return }
-            shift += 7
-        }
-        throw RecordCodec.Failure(record: "paper vector", detail: "truncated varint at byte \(offset)")
+        guard let read = bytes.varint(at: &offset) else { throw RecordCodec.Failure(record: "paper vector", detail: "truncated varint at byte \(offset)") }
+        value = read
     }
 
     private static func fixed32(_ bytes: UnsafeBufferPointer<UInt8>, _ offset: inout Int, _ value: inout UInt64) throws(RecordCodec.Failure) {

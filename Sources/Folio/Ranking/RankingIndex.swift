@@ -70,16 +70,8 @@ struct RankingIndex {
     static func featureKeys(_ wanted: [UInt64], record bytes: UnsafeBufferPointer<UInt8>) throws(RecordCodec.Failure) -> [UInt64: UInt64] {
         var offset = 1
         func varint() throws(RecordCodec.Failure) -> UInt64 {
-            var value: UInt64 = 0
-            var shift: UInt64 = 0
-            while offset < bytes.count, shift < 64 {
-                let byte = bytes[offset]
-                offset += 1
-                value |= UInt64(byte & 0x7F) << shift
-                if byte & 0x80 == 0 { return value }
-                shift += 7
-            }
-            throw RecordCodec.Failure(record: "feature keys", detail: "truncated varint at byte \(offset)")
+            guard let value = bytes.varint(at: &offset) else { throw RecordCodec.Failure(record: "feature keys", detail: "truncated varint at byte \(offset)") }
+            return value
         }
         guard let version = bytes.first, version == 1 else {
             let version = bytes.first

@@ -173,26 +173,7 @@ final class LevelDB: OrderedKeyValueStore, @unchecked Sendable {
         defer { leveldb_iter_destroy(iterator) }
         var previous: [UInt8]?
         for (index, key) in keys.enumerated() {
-            var found = false
-            if let previous, previous.lexicographicallyPrecedes(key) {
-                // Walk forward a few entries from where the iterator is.
-                var steps = 0
-                while leveldb_iter_valid(iterator) != 0, steps < Self.stepsBeforeSeek {
-                    let order = Self.compareCurrentKey(iterator, key)
-                    if order >= 0 {
-                        found = true
-                        break
-                    }
-                    leveldb_iter_next(iterator)
-                    steps += 1
-                }
-                if !found, leveldb_iter_valid(iterator) == 0 { found = true }
-            }
-            if !found {
-                key.withUnsafeBufferPointer { buffer in
-                    buffer.withMemoryRebound(to: CChar.self) { leveldb_iter_seek(iterator, $0.baseAddress, $0.count) }
-                }
-            }
+            Self.position(iterator, atOrAfter: key, standingAtOrBefore: previous)
             previous = key
             if leveldb_iter_valid(iterator) != 0, Self.compareCurrentKey(iterator, key) == 0 {
                 var length = 0
@@ -237,24 +218,7 @@ final class LevelDB: OrderedKeyValueStore, @unchecked Sendable {
         // The key the iterator stands at or before without having passed an entry it skipped.
         var lowerBoundOf: [UInt8]?
         for (index, wanted) in keys.enumerated() {
-            var positioned = false
-            if let previous = lowerBoundOf, !wanted.lexicographicallyPrecedes(previous) {
-                var steps = 0
-                while leveldb_iter_valid(iterator) != 0, steps < Self.stepsBeforeSeek {
-                    if Self.compareCurrentKey(iterator, wanted) >= 0 {
-                        positioned = true
-                        break
-                    }
-                    leveldb_iter_next(iterator)
-                    steps += 1
-                }
-                if !positioned, leveldb_iter_valid(iterator) == 0 { positioned = true }
-            }
-            if !positioned {
-                wanted.withUnsafeBufferPointer { buffer in
-                    buffer.withMemoryRebound(to: CChar.self) { leveldb_iter_seek(iterator, $0.baseAddress, $0.count) }
-                }
-            }
+            Self.position(iterator, atOrAfter: wanted, standingAtOrBefore: lowerBoundOf)
             lowerBoundOf = wanted
             var lent = false
             while let (key, value) = current(), key.starts(with: prefix) {
@@ -271,6 +235,24 @@ final class LevelDB: OrderedKeyValueStore, @unchecked Sendable {
         var error: UnsafeMutablePointer<CChar>?
         leveldb_iter_get_error(iterator, &error)
         if let message = Self.consume(error) { throw StoreError(levelDBMessage: message, path: path) }
+    }
+
+    /// Moves `iterator` to the first entry at or after `key`: it steps there when it stands at or
+    /// before it (at the first entry at or after `previous`, which is not after `key`) and the entry is
+    /// a few steps on, and seeks otherwise.
+    private static func position(_ iterator: OpaquePointer, atOrAfter key: [UInt8], standingAtOrBefore previous: [UInt8]?) {
+        if let previous, !key.lexicographicallyPrecedes(previous) {
+            var steps = 0
+            while leveldb_iter_valid(iterator) != 0, steps < stepsBeforeSeek {
+                if compareCurrentKey(iterator, key) >= 0 { return }
+                leveldb_iter_next(iterator)
+                steps += 1
+            }
+            if leveldb_iter_valid(iterator) == 0 { return }
+        }
+        key.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { leveldb_iter_seek(iterator, $0.baseAddress, $0.count) }
+        }
     }
 
     /// The order of the iterator's current key against `key`, as memcmp orders bytes: <0, 0 or >0.

@@ -177,3 +177,20 @@ struct BinaryReader {
         return value
     }
 }
+
+extension UnsafeBufferPointer<UInt8> {
+    /// The varint at `offset`, moving `offset` past it; `nil` when the bytes end within it: for
+    /// records read where they lie, without a ``BinaryReader`` over a copy.
+    func varint(at offset: inout Int) -> UInt64? {
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        while offset < count, shift < 64 {
+            let byte = self[offset]
+            offset += 1
+            value |= UInt64(byte & 0x7F) << shift
+            if byte & 0x80 == 0 { return value }
+            shift += 7
+        }
+        return nil
+    }
+}
