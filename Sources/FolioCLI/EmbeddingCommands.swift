@@ -50,12 +50,8 @@ struct ModelInstall: ParsableCommand {
         if output.json {
             try Output.json(installed)
         } else {
-            print("installed \(installed.name) (\(installed.dimensions) dimensions, \(Self.megabytes(installed.bytes))) in \(installed.directory)")
+            print("installed \(installed.name) (\(installed.dimensions) dimensions, \(Output.megabytes(installed.bytes))) in \(installed.directory)")
         }
-    }
-
-    static func megabytes(_ bytes: Int64) -> String {
-        String(format: "%.0f MB", Double(bytes) / 1_000_000)
     }
 }
 
@@ -73,7 +69,7 @@ struct ModelList: ParsableCommand {
             print("no models installed in \(library.directory); `folio model install minilm` installs \(SentenceEncoder.modelName)")
         } else {
             Output.table(["model", "dimensions", "size", "folder"], models.map {
-                [$0.name, "\($0.dimensions)", ModelInstall.megabytes($0.bytes), $0.directory]
+                [$0.name, "\($0.dimensions)", Output.megabytes($0.bytes), $0.directory]
             })
         }
     }

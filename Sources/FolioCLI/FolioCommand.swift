@@ -17,7 +17,7 @@ struct FolioCommand: ParsableCommand {
             Today.self, RecordFeedback<LikeFeedback>.self, RecordFeedback<DislikeFeedback>.self, RecordFeedback<SkipFeedback>.self,
             RecordFeedback<ReadFeedback>.self, Star.self, RecordFeedback<UnstarFeedback>.self, RecordFeedback<DismissFeedback>.self,
             Review.self, Due.self, Vacation.self, DigestCommand.self, History.self, Interests.self, Recommend.self, Similar.self, Search.self,
-            Ingest.self, Show.self, List.self, Stats.self, Export.self, Import.self, Doctor.self, Repair.self, ModelCommand.self, Embed.self,
+            Ingest.self, Show.self, List.self, Stats.self, Export.self, Import.self, Doctor.self, Repair.self, Compact.self, ModelCommand.self, Embed.self,
         ]
     )
 

@@ -59,6 +59,36 @@ struct Repair: ParsableCommand {
     }
 }
 
+struct Compact: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compact",
+        abstract: "Rewrite the store's files into their settled layout: worth it after a large ingest.",
+        discussion: "LevelDB settles a large ingest's writes in the background, a little during each later command, which then waits for that work before it exits (tens of milliseconds each, until it is done). `folio compact` does it all at once: about 2.5 s after ingesting 100,000 papers."
+    )
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+
+    struct Report: Encodable {
+        var bytesBefore: Int64
+        var bytesAfter: Int64
+        var seconds: Double
+    }
+
+    func run() throws {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let sizes = try global.openEngine().compact()
+        let elapsed = start.duration(to: clock.now)
+        let report = Report(bytesBefore: sizes.before, bytesAfter: sizes.after,
+                            seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        if output.json {
+            try Output.json(report)
+        } else {
+            print("compacted in \(String(format: "%.1f", report.seconds)) s: \(Output.megabytes(sizes.before)) → \(Output.megabytes(sizes.after)) on disk")
+        }
+    }
+}
+
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",

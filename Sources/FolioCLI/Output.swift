@@ -3,6 +3,10 @@ import Foundation
 
 enum Output {
     /// Prints `value` as one JSON document, keys sorted and in snake_case.
+    static func megabytes(_ bytes: Int64) -> String {
+        String(format: "%.0f MB", Double(bytes) / 1_000_000)
+    }
+
     static func json(_ value: some Encodable) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -208,6 +208,21 @@ struct CLITests {
         #expect(try folio.run(["doctor"]).status == 0)
     }
 
+    @Test func compactKeepsEverythingAndSaysWhatItDid() throws {
+        try folio.run(["ingest"] + Fixtures.dailyPages)
+        let liked = try #require((try folio.run(["today", "--json"]).json()["items"] as? [[String: Any]])?.first?["id"] as? String)
+        #expect(try folio.run(["like", liked]).status == 0)
+        let before = try folio.run(["recommend", "--json"]).stdout
+        let compacted = try folio.run(["compact"])
+        #expect(compacted.status == 0, "\(compacted.stderr)")
+        #expect(compacted.stdout.hasPrefix("compacted in ") && compacted.stdout.contains(" MB on disk"))
+        let report = try folio.run(["compact", "--json"]).json()
+        #expect((report["bytes_before"] as? Int ?? 0) > 0 && (report["bytes_after"] as? Int ?? 0) > 0 && report["seconds"] is Double)
+        #expect(try folio.run(["recommend", "--json"]).stdout == before)
+        #expect(try folio.run(["history", "--json"]).stdout.contains(liked))
+        #expect(try folio.run(["doctor"]).status == 0)
+    }
+
     @Test func modelFileOption() throws {
         try folio.run(["ingest", Fixtures.atomFeed])
         let model = directory.file("model.json", "{\"name\": 3}")

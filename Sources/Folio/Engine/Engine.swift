@@ -380,6 +380,19 @@ public final class Engine: Sendable {
         }
     }
 
+    /// Compacts the store now: LevelDB rewrites its tables into their settled layout and drops what
+    /// later writes replaced or deleted. A large ingest leaves such work behind, and until it is
+    /// done every command does a little of it and waits for it before it exits; this does it at once.
+    /// - Returns: the bytes the store's files took on disk before and after.
+    @discardableResult
+    public func compact() throws -> (before: Int64, after: Int64) {
+        try withCore { core in
+            let before = core.store.sizeOnDisk()
+            try core.database.compact()
+            return (before, core.store.sizeOnDisk())
+        }
+    }
+
     /// Salvages a damaged store in place: LevelDB's repair, then every index, statistic and count
     /// rebuilt from the papers and the event log. The store must not be open.
     public static func repair(path: String) throws -> RepairReport {
