@@ -150,6 +150,43 @@ struct RankingIndexTests {
         #expect(seen == [7, 300_000])
     }
 
+    @Test func packsHoldTheirRecordsInIdOrderAndRefuseDamage() throws {
+        let entries: [(id: String, record: [UInt8])] = [("2401.00001", [3, 1, 2]), ("2401.00002", []), ("2401.00002v2", Array(repeating: 7, count: 300))]
+        let pack = PaperVectorPack.encode(entries)
+        func read(_ bytes: [UInt8]) throws -> [(String, [UInt8])] {
+            var read: [(String, [UInt8])] = []
+            try bytes.withUnsafeBufferPointer { buffer in
+                #expect(PaperVectorPack.isPack(buffer))
+                try PaperVectorPack.forEach(buffer) { id, record in
+                    read.append((String(decoding: id, as: UTF8.self), Array(record)))
+                    return true
+                }
+            }
+            return read
+        }
+        #expect(try read(pack).map(\.0) == entries.map(\.id) && read(pack).map(\.1) == entries.map(\.record))
+        func record(_ id: String) throws -> [UInt8]? {
+            try pack.withUnsafeBufferPointer { pack in
+                var id = id
+                return try id.withUTF8 { try PaperVectorPack.record(of: $0, in: pack).map(Array.init) }
+            }
+        }
+        #expect(try record("2401.00002v2") == entries[2].record && record("2401.00002") == [] && record("2401.00001") == [3, 1, 2])
+        #expect(try record("2401.00000") == nil && record("2401.000015") == nil && record("2401.00003") == nil)
+        // Cut anywhere, or with bytes after its last entry, a pack is damage; a newer layout says so.
+        for cut in [1, 5, 20, pack.count - 1] {
+            #expect(throws: RecordCodec.Failure.self) { try read(Array(pack.prefix(cut))) }
+        }
+        #expect(throws: RecordCodec.Failure.self) { try read(pack + [0]) }
+        do {
+            try [UInt8]([PaperVectorPack.marker + 1, 0]).withUnsafeBufferPointer { try PaperVectorPack.forEach($0) { _, _ in true } }
+            Issue.record("a newer pack layout was read")
+        } catch let failure as RecordCodec.Failure {
+            #expect(failure.newerVersion == PaperVectorPack.marker + 1)
+        }
+        #expect([UInt8]([PaperVector.recordVersion]).withUnsafeBufferPointer { !PaperVectorPack.isPack($0) })
+    }
+
     @Test func featureKeysAreReadUpToTheLargestWantedIndex() throws {
         let keys: [UInt64] = [3, 17, 1 << 40 | 9, 1 << 40 | 12, UInt64.max - 1]
         var record = BinaryWriter()
