@@ -160,6 +160,7 @@ struct LevelDBTests {
         func key(_ number: Int) -> [UInt8] { Array("p\(String(number + 1000).dropFirst())".utf8) }
         for number in 0 ..< 300 { batch.put(Array((number % 3 == 0 ? "S\(number)" : "x\(number)").utf8), for: key(number)) }
         batch.put(Array("S-other".utf8), for: Array("q000".utf8))
+        batch.put(Array("S-before".utf8), for: Array("b000".utf8))
         try db.write(batch, durable: false)
         let stops = { (wanted: [UInt8], key: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) -> Bool in
             value.first == UInt8(ascii: "S") || key.elementsEqual(wanted)

@@ -218,8 +218,10 @@ final class LevelDB: OrderedKeyValueStore, @unchecked Sendable {
         // The key the iterator stands at or before without having passed an entry it skipped.
         var lowerBoundOf: [UInt8]?
         for (index, wanted) in keys.enumerated() {
-            Self.position(iterator, atOrAfter: wanted, standingAtOrBefore: lowerBoundOf)
-            lowerBoundOf = wanted
+            // A key before the prefix starts at the prefix.
+            let target = wanted.lexicographicallyPrecedes(prefix) ? prefix : wanted
+            Self.position(iterator, atOrAfter: target, standingAtOrBefore: lowerBoundOf)
+            lowerBoundOf = target
             var lent = false
             while let (key, value) = current(), key.starts(with: prefix) {
                 if try stops(wanted, key, value) {
