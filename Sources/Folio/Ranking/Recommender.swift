@@ -476,4 +476,3 @@ struct Recommender {
         text.count <= length ? text : String(text.prefix(length - 1)) + "…"
     }
 }
-
