@@ -255,8 +255,7 @@ struct Corpus {
         let parts = ScanResults<T>(count: bounds.count - 1)
         let store = store
         let generation = head.generation
-        let skippedKeys = SkippedKeys(skipped.map(Keys.paperVector))
-        let skippedIDs = SkippedKeys(skipped.map { Array($0.utf8) })
+        let skippedIDs = SkippedPapers(skipped.map { Array($0.utf8) })
         // Ranges hold about equal shares of the papers; reserving a share and a quarter up front spares
         // the copies (and the fresh pages) of growing the lists by doubling.
         let expected = head.documentCount / (bounds.count - 1) * 5 / 4 + 64
@@ -267,9 +266,9 @@ struct Corpus {
                 results.values.reserveCapacity(expected)
                 var others: [String] = []
                 var visited = 0
-                // Single records and packs' entries each come in key order, so each has its own cursor.
-                var skippingSingles = skippedKeys.cursor(from: bounds[part])
-                var skippingPacked: SkippedKeys.Cursor?
+                // Single records and packs' entries each come in id order, so each has its own cursor.
+                var skippingSingles = skippedIDs.cursor(from: bounds[part].map { Array($0.dropFirst(Keys.paperVectors.count)) })
+                var skippingPacked: SkippedPapers.Cursor?
                 // Papers with a single record since the last pack: it overrides their entry in the next.
                 var overrides = SingleRecords()
                 func map(_ id: UnsafeBufferPointer<UInt8>, _ record: UnsafeBufferPointer<UInt8>) throws {
@@ -290,7 +289,7 @@ struct Corpus {
                     guard PaperVectorPack.isPack(value) else {
                         visited += 1
                         overrides.append(id)
-                        if !skippingSingles.skips(key) { try map(id, value) }
+                        if !skippingSingles.skips(id) { try map(id, value) }
                         return true
                     }
                     if skippingPacked == nil {
@@ -424,24 +423,24 @@ struct MappedPapers<T> {
 
 extension MappedPapers: Sendable where T: Sendable {}
 
-/// Papers a scan leaves out, as their keys (or ids) in the store's order, met in order as the scan goes: one
-/// comparison per scanned key instead of hashing its id.
-struct SkippedKeys: Sendable {
+/// Papers a scan leaves out, as their ids in the store's order, met in order as the scan goes: one
+/// comparison per scanned paper instead of hashing its id.
+struct SkippedPapers: Sendable {
     private let keys: [[UInt8]]
 
     init(_ keys: some Sequence<[UInt8]>) {
         self.keys = keys.sorted { $0.lexicographicallyPrecedes($1) }
     }
 
-    /// Where a scan that starts at `start` (the first key when `nil`) is in the list.
+    /// Where a scan that starts at `start` (the first id when `nil`) is in the list.
     struct Cursor {
         fileprivate let keys: [[UInt8]]
         fileprivate var next: Int
 
-        /// Whether `key` is left out; keys must come in ascending order.
-        mutating func skips(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
+        /// Whether `id` is left out; ids must come in ascending order.
+        mutating func skips(_ id: UnsafeBufferPointer<UInt8>) -> Bool {
             while next < keys.count {
-                let order = Keys.order(of: key, against: keys[next])
+                let order = Keys.order(of: id, against: keys[next])
                 if order < 0 { return false }
                 next += 1
                 if order == 0 { return true }

@@ -73,10 +73,9 @@ struct RankingIndex {
             guard let value = bytes.varint(at: &offset) else { throw RecordCodec.Failure(record: "feature keys", detail: "truncated varint at byte \(offset)") }
             return value
         }
-        guard let version = bytes.first, version == 1 else {
-            let version = bytes.first
-            throw RecordCodec.Failure(record: "feature keys", detail: version.map { "version \($0), this build reads version 1" } ?? "empty",
-                                      newerVersion: version.flatMap { $0 > 1 ? $0 : nil })
+        guard bytes.first == 1 else {
+            throw RecordCodec.Failure(record: "feature keys", detail: bytes.first.map { "version \($0), this build reads version 1" } ?? "empty",
+                                      newerVersion: bytes.first.flatMap { $0 > 1 ? $0 : nil })
         }
         let count = try varint()
         var keys: [UInt64: UInt64] = [:]
@@ -114,9 +113,11 @@ struct RankingIndex {
             do {
                 // The vector records in this range now (single records, older packs): each goes, unless
                 // a new pack takes its key.
+                func vectorKey(_ termsKey: [UInt8]?) -> [UInt8]? { termsKey.map { Keys.paperVector(Keys.component(after: Keys.paperTermsPrefix, in: $0)) } }
+                let vectorsEnd = vectorKey(bounds[part + 1])
                 var previous: [[UInt8]] = []
-                try store.keyValues.scanInPlace(prefix: Keys.paperVectors, from: bounds[part].map { Keys.paperVector(Keys.component(after: Keys.paperTermsPrefix, in: $0)) }) { key, _ in
-                    if let end = bounds[part + 1], !Keys.precedes(key, Keys.paperVector(Keys.component(after: Keys.paperTermsPrefix, in: end))) { return false }
+                try store.keyValues.scanInPlace(prefix: Keys.paperVectors, from: vectorKey(bounds[part])) { key, _ in
+                    if let vectorsEnd, !Keys.precedes(key, vectorsEnd) { return false }
                     previous.append(Array(key))
                     return true
                 }
