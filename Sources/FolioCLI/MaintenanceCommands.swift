@@ -50,6 +50,9 @@ struct Repair: ParsableCommand {
             try Output.json(report)
         } else {
             print("kept \(report.papersKept) papers and \(report.eventsKept) events; dropped \(report.papersDropped) unreadable papers, \(report.eventsDropped) unreadable events and \(report.queuesDropped) unreadable queues")
+            if report.damagedEntriesDropped > 0 {
+                print("dropped \(report.damagedEntriesDropped) store entries whose blocks failed their checksums")
+            }
             let lost = report.papersNamedByEventsButLost
             if !lost.isEmpty {
                 let (papers, them) = lost.count == 1 ? ("1 paper", "it is") : ("\(lost.count) papers", "they are")

@@ -393,14 +393,17 @@ public final class Engine: Sendable {
         }
     }
 
-    /// Salvages a damaged store in place: LevelDB's repair, then every index, statistic and count
-    /// rebuilt from the papers and the event log. The store must not be open.
+    /// Salvages a damaged store in place: LevelDB's repair, the entries of damaged blocks it kept
+    /// dropped, then every index, statistic and count rebuilt from the papers and the event log.
+    /// The store must not be open.
     public static func repair(path: String) throws -> RepairReport {
         try LevelDB.repair(path: path)
         let engine = try Engine(path: path, options: Options(createIfMissing: false))
         defer { engine.close() }
         return try engine.withCore { core in
-            let report = try Rebuilder(store: core.store, analyzer: core.analyzer, fsrs: core.fsrs, dailyBudget: core.model.resurfacing.dailyBudget).rebuild()
+            let damaged = try core.database.dropUnverifiableEntries()
+            var report = try Rebuilder(store: core.store, analyzer: core.analyzer, fsrs: core.fsrs, dailyBudget: core.model.resurfacing.dailyBudget).rebuild()
+            report.damagedEntriesDropped = damaged
             try core.store.keyValues.settleWrites()
             return report
         }

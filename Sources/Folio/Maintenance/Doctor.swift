@@ -20,6 +20,9 @@ public struct RepairReport: Sendable, Codable, Equatable {
     /// Papers lost to the damage that kept events still name, sorted. The events stay (acknowledged
     /// feedback is never dropped) and count again once these papers are ingested again.
     public var papersNamedByEventsButLost: [String] = []
+    /// Entries in damaged blocks that LevelDB's repair kept and a checksum-verifying read refused,
+    /// deleted before anything was rebuilt.
+    public var damagedEntriesDropped = 0
 }
 
 /// The papers a repair could not save but events still name (``Keys/lostPapers``).

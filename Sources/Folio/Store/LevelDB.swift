@@ -420,6 +420,58 @@ final class LevelDB: OrderedKeyValueStore, @unchecked Sendable {
         leveldb_compact_range(db, &empty, 0, &empty, 0)
     }
 
+    /// Deletes every entry that a checksum-verifying read cannot return, then compacts, so that the
+    /// damaged blocks are rewritten without them.
+    ///
+    /// LevelDB's repair reads tables without verifying checksums: a damaged block whose bytes still
+    /// decode (one stored uncompressed, say) survives it, and every verifying read fails there after.
+    /// A verifying iterator steps over such a block (and reports it at the end), so a plain iterator
+    /// and a verifying one go side by side: what the plain one shows and the verifying one does not
+    /// show the same is in a damaged block. It is deleted before the compaction, which reads without
+    /// verifying too and would otherwise write it again under fresh checksums.
+    /// - Returns: how many entries were dropped.
+    func dropUnverifiableEntries() throws(StoreError) -> Int {
+        let db = try openHandle()
+        guard let plain = leveldb_create_iterator(db, passingReadOptions) else { return 0 }
+        defer { leveldb_iter_destroy(plain) }
+        guard let verified = leveldb_create_iterator(db, verifyingReadOptions) else { return 0 }
+        defer { leveldb_iter_destroy(verified) }
+        func entry(_ iterator: OpaquePointer) -> (key: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>)? {
+            guard leveldb_iter_valid(iterator) != 0 else { return nil }
+            var keyLength = 0, valueLength = 0
+            let key = leveldb_iter_key(iterator, &keyLength).map { UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self) }
+            let value = leveldb_iter_value(iterator, &valueLength).map { UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self) }
+            return (UnsafeBufferPointer(start: key, count: keyLength), UnsafeBufferPointer(start: value, count: valueLength))
+        }
+        var dropped = KeyValueBatch()
+        var count = 0
+        leveldb_iter_seek_to_first(plain)
+        leveldb_iter_seek_to_first(verified)
+        while let (key, value) = entry(plain) {
+            // The verifying iterator's keys are among the plain one's, in the same order; it may show an
+            // older value of a key whose newest lies in a damaged block, or a key deleted there.
+            while let other = entry(verified), other.key.lexicographicallyPrecedes(key) { leveldb_iter_next(verified) }
+            if let other = entry(verified), other.key.elementsEqual(key) {
+                if !other.value.elementsEqual(value) {
+                    dropped.delete(Array(key))
+                    count += 1
+                }
+                leveldb_iter_next(verified)
+            } else {
+                dropped.delete(Array(key))
+                count += 1
+            }
+            leveldb_iter_next(plain)
+        }
+        var error: UnsafeMutablePointer<CChar>?
+        leveldb_iter_get_error(plain, &error)
+        if let message = Self.consume(error) { throw StoreError(levelDBMessage: message, path: path) }
+        guard count > 0 else { return 0 }
+        try write(dropped, durable: true)
+        try compact()
+        return count
+    }
+
     /// Runs LevelDB's repair on a closed database directory: salvages what it can, may drop damaged data.
     static func repair(path: String) throws(StoreError) {
         let options = leveldb_options_create()
