@@ -144,6 +144,32 @@ struct QueueTests {
         #expect(try engine.search("zzzqqq", limit: 10).isEmpty)
     }
 
+    @Test func postingChunksShareIdPrefixesAndStillReadVersionOne() throws {
+        let postings = ["2411.01234", "2411.01240", "2411.0124", "hf-ünïcode-1", "hf-ünïcode-2", "a", "2411.01234v2"].enumerated().map {
+            Posting(paperID: $1, titleCount: $0 % 2, abstractCount: $0 + 1, length: 100 + $0)
+        }
+        let encoded = PostingChunk.encode(postings)
+        #expect(try PostingChunk.decode(encoded) == postings)
+        #expect(encoded.count < 2 + postings.reduce(0) { $0 + 5 + $1.paperID.utf8.count }, "shared prefixes are not written again")
+
+        var versionOne = BinaryWriter()
+        versionOne.byte(1)
+        versionOne.varint(postings.count)
+        for posting in postings {
+            versionOne.string(posting.paperID)
+            for count in [posting.titleCount, posting.abstractCount, posting.length] { versionOne.varint(count) }
+        }
+        #expect(try PostingChunk.decode(versionOne.bytes) == postings)
+
+        // The second id claims to share more bytes than the first has; a cut chunk ends early.
+        var damaged = encoded
+        let secondID = 2 + 2 + 10 + 3
+        #expect(damaged[secondID] == 8, "\"2411.012\" is shared")
+        damaged[secondID] = 11
+        #expect(throws: RecordCodec.Failure.self) { try PostingChunk.decode(damaged) }
+        #expect(throws: RecordCodec.Failure.self) { try PostingChunk.decode(Array(encoded.dropLast(4))) }
+    }
+
     @Test func queuePositionsNeedAQueueItem() throws {
         let engine = try engine()
         #expect { try engine.record(.like, papers: ["@99"], user: user, at: now) } throws: { ($0 as? FolioError)?.message.contains("has 10 items") == true }

@@ -295,8 +295,13 @@ struct Posting: Equatable, Sendable {
 }
 
 /// The postings a term gained in one ingest batch.
+///
+/// Version 2 writes each paper id as the length it shares with the id before it and the bytes that
+/// follow: a batch's papers arrive in file order, so neighbouring ids share most of their bytes
+/// ("2411.01234", "2411.01240"), which halves the postings a 100k-paper ingest writes (112 to 55 MB)
+/// before LevelDB compresses them. Version 1 wrote every id whole; both are read.
 enum PostingChunk {
-    static let recordVersion: UInt8 = 1
+    static let recordVersion: UInt8 = 2
 
     static func encode(_ postings: [Posting]) -> [UInt8] {
         var writer = Writer(count: postings.count)
@@ -309,15 +314,25 @@ enum PostingChunk {
     /// Encodes a chunk of a known number of postings, appended one at a time.
     struct Writer {
         private var writer: BinaryWriter
+        private var previousID: [UInt8] = []
 
         init(count: Int) {
-            writer = BinaryWriter(capacity: count * 16 + 8)
+            writer = BinaryWriter(capacity: count * 8 + 8)
             writer.byte(PostingChunk.recordVersion)
             writer.varint(count)
         }
 
         mutating func append(paperID: String, titleCount: Int, abstractCount: Int, length: Int) {
-            writer.string(paperID)
+            var id = paperID
+            id.withUTF8 { utf8 in
+                let limit = min(utf8.count, previousID.count)
+                var shared = 0
+                while shared < limit, previousID[shared] == utf8[shared] { shared += 1 }
+                writer.varint(shared)
+                writer.varint(utf8.count - shared)
+                writer.raw(UnsafeBufferPointer(rebasing: utf8[shared...]))
+                previousID.replaceSubrange(shared..., with: UnsafeBufferPointer(rebasing: utf8[shared...]))
+            }
             writer.varint(titleCount)
             writer.varint(abstractCount)
             writer.varint(length)
@@ -327,12 +342,14 @@ enum PostingChunk {
     }
 
     static func decode(_ bytes: [UInt8]) throws(RecordCodec.Failure) -> [Posting] {
-        try RecordCodec.decode("postings", bytes, version: recordVersion) { reader throws(BinaryReader.Failure) in
+        try RecordCodec.decode("postings", bytes, versions: 1 ... recordVersion) { reader, version throws(BinaryReader.Failure) in
             let count = try reader.count(atMost: bytes.count)
             var postings: [Posting] = []
             postings.reserveCapacity(count)
+            var previousID: [UInt8] = []
             for _ in 0 ..< count {
-                postings.append(Posting(paperID: try reader.string(), titleCount: try reader.count(), abstractCount: try reader.count(), length: try reader.count()))
+                let id = version == 1 ? try reader.string() : try reader.sharedPrefixString(after: &previousID)
+                postings.append(Posting(paperID: id, titleCount: try reader.count(), abstractCount: try reader.count(), length: try reader.count()))
             }
             return postings
         }

@@ -134,6 +134,19 @@ struct BinaryReader {
         return value
     }
 
+    /// A string written as the number of bytes it shares with `previous` and the bytes after them;
+    /// `previous` becomes its bytes.
+    mutating func sharedPrefixString(after previous: inout [UInt8]) throws(Failure) -> String {
+        let start = offset
+        let shared = try count(atMost: previous.count)
+        let length = try count(atMost: bytes.count - offset)
+        guard offset + length <= bytes.count else { throw Failure(offset: start, expected: "a string of \(length) more bytes") }
+        previous.replaceSubrange(shared..., with: bytes[offset ..< offset + length])
+        offset += length
+        guard let value = String(validating: previous, as: UTF8.self) else { throw Failure(offset: start, expected: "UTF-8 text") }
+        return value
+    }
+
     mutating func strings() throws(Failure) -> [String] {
         let count = try count(atMost: bytes.count - offset)
         var values: [String] = []
