@@ -137,7 +137,7 @@ public final class Engine: Sendable {
             // Without the model, ingest is exactly what it was; with it, the papers are searchable by
             // meaning as soon as ingest returns. The model loads only when some paper lacks an embedding.
             if models.hasSentenceEncoder {
-                try PaperEmbedder.embedMissing(store: core.store, encoder: { try models.sentenceEncoder() }, progress: embedding)
+                _ = try PaperEmbedder.embedMissing(store: core.store, encoder: { try models.sentenceEncoder() }, progress: embedding)
             }
             try core.store.keyValues.settleWrites()
             return reports

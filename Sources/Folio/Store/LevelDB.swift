@@ -466,6 +466,12 @@ final class LevelDB: OrderedKeyValueStore, @unchecked Sendable {
         var error: UnsafeMutablePointer<CChar>?
         leveldb_iter_get_error(plain, &error)
         if let message = Self.consume(error) { throw StoreError(levelDBMessage: message, path: path) }
+        // Only damage explains what the verifying iterator left out; after any other failure (a read
+        // that failed for a while) nothing is dropped.
+        leveldb_iter_get_error(verified, &error)
+        if let message = Self.consume(error), case let failure = StoreError(levelDBMessage: message, path: path), failure.kind != .corrupted {
+            throw failure
+        }
         guard count > 0 else { return 0 }
         try write(dropped, durable: true)
         try compact()
