@@ -101,7 +101,7 @@ struct Corpus {
         _ ids: some Sequence<String>, partitions: Int? = nil, _ read: @Sendable (UnsafeBufferPointer<UInt8>) throws -> T
     ) throws -> [(paper: StoredPaper, value: T)] {
         // Key order (for the ASCII ids of every source), the same for both prefixes: the order the reads walk the store in.
-        // Sorted, then repeats dropped: no set of thousands of ids to hash first.
+        // Sorted (one pass when they come sorted, as a day's listings do), then repeats dropped: no set of ids to hash.
         var distinct: [String] = []
         for id in Array(ids).sorted() where id != distinct.last { distinct.append(id) }
         let wanted = distinct

@@ -236,13 +236,18 @@ struct Recommender {
         let shown = try timesShown(user: user, before: day, since: first)
         let reacted = taste.feedback.reactedPapers
         // Candidates: listed within the window (a paper listed again counts from its latest listing).
-        let listed = try store.listings(from: first, through: day)
-        let scored = try scoredCandidates(listed.keys.filter { id in
+        let listed = try store.listings(from: first, through: day).filter { id, _ in
             !reacted.contains(id) && shown[id, default: 0] < settings.maximumShowsWithoutReaction
-        }, taste: taste.model, corpus: &corpus)
+        }
+        let scored = try scoredCandidates(listed.map(\.id), taste: taste.model, corpus: &corpus)
         var candidates = scored.candidates
         let tastes = scored.tastes
-        for index in candidates.indices { candidates[index].published = listed[candidates[index].id]! }
+        // Both sorted by id, the candidates those of the listed that are stored: one pass dates each.
+        var position = 0
+        for index in candidates.indices {
+            while listed[position].id != candidates[index].id { position += 1 }
+            candidates[index].published = listed[position].day
+        }
         let scoring = QueueScoring(settings: settings)
         let scores = candidates.indices.map { index in
             scoring.score(taste: Double(tastes[index]), published: candidates[index].published, dailyPages: candidates[index].dailyPages, on: day)

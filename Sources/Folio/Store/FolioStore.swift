@@ -108,16 +108,25 @@ struct FolioStore: Sendable {
         return try ids.compactMap { try paper($0) }
     }
 
-    /// The papers listed between `first` and `last` (inclusive), each with its latest listing day in that range.
-    func listings(from first: Day, through last: Day) throws -> [String: Day] {
-        var listed: [String: Day] = [:]
+    /// The papers listed between `first` and `last` (inclusive), each once with its latest listing day
+    /// in that range, sorted by id (the order their records are read in).
+    func listings(from first: Day, through last: Day) throws -> [(id: String, day: Day)] {
+        var listed: [(id: String, day: Day)] = []
         // Read in place: a large store lists thousands of papers a week.
         try keyValues.scanInPlace(prefix: Keys.dayIndex, from: Keys.dayIndexStart(first)) { key, _ in
             guard let (day, id) = Keys.decodeDayKey(key), day <= last else { return false }
-            listed[id] = day
+            listed.append((id, day))
             return true
         }
-        return listed
+        // Sorted once here, which the reads need anyway, rather than hashed into a dictionary: a paper
+        // listed on several days then sits in one run, its latest day last.
+        listed.sort { $0.id != $1.id ? $0.id < $1.id : $0.day < $1.day }
+        var latest: [(id: String, day: Day)] = []
+        latest.reserveCapacity(listed.count)
+        for listing in listed {
+            if latest.last?.id == listing.id { latest[latest.count - 1].day = listing.day } else { latest.append(listing) }
+        }
+        return latest
     }
 
     /// The user's events in time order (or newest first with `newestFirst`).
