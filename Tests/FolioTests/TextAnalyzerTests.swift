@@ -284,3 +284,31 @@ private let porterStems: [(word: String, stem: String)] = [
         }
     }
 }
+
+@Suite struct NameTableTests {
+    @Test func namesFindTheirValuesThroughGrowthAndTwoTablesAgree() {
+        // Long and short names, shared prefixes, non-ASCII, the empty name: more than the first capacity.
+        let names = (0 ..< 5_000).map { "term\($0)" } + ["", "é", "ée", "a-very-long-term-name-past-sixteen-bytes", "a-very-long-term-name-past-sixteen-bytez"]
+        var first = NameTable<Int32>(), second = NameTable<Int32>()
+        for (index, name) in names.enumerated() {
+            first.insert(name, value: Int32(index))
+            second.insert(name, value: Int32(index))
+        }
+        first.insert("term7", value: 99)
+        #expect(first.count == names.count, "a name inserted again keeps its value and adds nothing")
+        for (index, name) in names.enumerated() {
+            #expect(first.value(of: name) == Int32(index))
+            #expect(second.value(of: name) == Int32(index), "the seed places names, it does not change answers")
+        }
+        for missing in ["term5000", "term", "e", "a-very-long-term-name-past-sixteen-bytes!"] { #expect(first.value(of: missing) == nil) }
+        first.removeAll()
+        #expect(first.count == 0 && first.value(of: "term7") == nil)
+        first.insert("term7", value: 3)
+        #expect(first.value(of: "term7") == 3)
+
+        // Optional values (a word that is no term) are told apart from absent names.
+        var memo = NameTable<String?>()
+        memo.insert("the", value: nil)
+        #expect(memo.value(of: "the") == .some(nil) && memo.value(of: "then") == nil)
+    }
+}

@@ -330,7 +330,7 @@ private struct TermCounts {
 /// The vocabulary entries an ingest has read or created, each in a slot of its own: a term's name is
 /// hashed once per occurrence to find its slot, and everything after works on slots.
 private struct TermSlots {
-    private var slotsByName: [String: Int32] = [:]
+    private var slotsByName = NameTable<Int32>()
     private var slotsByID: [UInt32: Int32] = [:]
     private(set) var ids: [UInt32] = []
     private(set) var names: [String] = []
@@ -339,13 +339,13 @@ private struct TermSlots {
     private var dirty: [Int32] = []
     private var isDirty: [Bool] = []
 
-    func slot(named name: String) -> Int32? { slotsByName[name] }
+    func slot(named name: String) -> Int32? { slotsByName.value(of: name) }
 
     func slot(ofID id: UInt32) -> Int32? { slotsByID[id] }
 
     mutating func add(_ name: String, id: UInt32, documentFrequency: Int) -> Int32 {
         let slot = Int32(ids.count)
-        if slotsByName[name] == nil { slotsByName[name] = slot }
+        slotsByName.insert(name, value: slot)
         slotsByID[id] = slot
         ids.append(id)
         names.append(name)

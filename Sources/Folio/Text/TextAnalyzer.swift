@@ -75,7 +75,7 @@ struct TextAnalyzer: Sendable {
     /// afresh when it holds `capacity` words, so its memory stays bounded.
     struct WordMemo: Sendable {
         /// Each word's term, or `nil` for a word that is not a term (a stop word).
-        fileprivate var terms: [String: String?] = [:]
+        fileprivate var terms = NameTable<String?>()
         let capacity: Int
 
         init(capacity: Int = 1 << 16) {
@@ -128,12 +128,11 @@ struct TextAnalyzer: Sendable {
         }
         let word = String(decoding: token.bytes, as: UTF8.self)
         let remembers = token.isASCII && memo.capacity > 0
-        if remembers, let known = memo.terms[word] { return known }
+        if remembers, let known = memo.terms.value(of: word) { return known }
         let term = term(for: &token, word: word)
         if remembers {
-            if memo.terms.count >= memo.capacity { memo.terms.removeAll(keepingCapacity: true) }
-            // updateValue, as assigning nil through the subscript would remove the word instead.
-            memo.terms.updateValue(term, forKey: word)
+            if memo.terms.count >= memo.capacity { memo.terms.removeAll() }
+            memo.terms.insert(word, value: term)
         }
         return term
     }
