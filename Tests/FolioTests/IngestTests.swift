@@ -179,6 +179,24 @@ struct IngestTests {
         #expect(try engine.papers(limit: 3).count == 3)
     }
 
+    @Test func aWindowsListingsAreEachPaperOnceAtItsLatestDayInIdOrder() throws {
+        let engine = try engine()
+        try engine.ingest(files: Fixtures.dailyPages + [Fixtures.atomFeed], now: now)
+        let (first, last) = (Day.iso("2025-08-20"), Day.iso("2025-09-09"))
+        let listed = try engine.withCore { try $0.store.listings(from: first, through: last) }
+        var expected: [String: Day] = [:]
+        var listedOnSeveralDays = 0
+        for paper in try engine.papers() {
+            let days = Set(paper.appearances.map(\.day).filter { $0 >= first && $0 <= last })
+            if let latest = days.max() { expected[paper.id] = latest }
+            if days.count > 1 { listedOnSeveralDays += 1 }
+        }
+        #expect(listedOnSeveralDays > 0, "a paper listed on several days counts from its latest")
+        #expect(expected.values.contains { day in expected.values.contains { $0 != day } }, "papers of several days")
+        #expect(listed.map(\.id) == expected.keys.sorted())
+        #expect(listed.allSatisfy { expected[$0.id] == $0.day })
+    }
+
     @Test func eventsAreAppendedInTimeOrder() throws {
         let engine = try engine()
         try engine.ingest(files: [Fixtures.atomFeed], now: now)
