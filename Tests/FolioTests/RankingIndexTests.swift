@@ -469,10 +469,10 @@ struct RankingIndexTests {
             let all = try corpus.mapStoredVectors(partitions: partitions) { record in record.count } stale: { _ in nil }
             #expect(whole.ids.count > 100 && whole.ids.count < all.ids.count - 20)
             #expect(split.ids == whole.ids && split.values == whole.values)
-            #expect(all.ids == ids)
+            #expect(Array(all.ids) == ids)
             // Exactly what is not skipped, and does not map to nil, is kept.
             let kept = zip(all.ids, all.values).filter { !skipped.contains($0.0) && $0.1 % 5 != 0 }
-            #expect(whole.ids == kept.map(\.0) && whole.values == kept.map(\.1))
+            #expect(Array(whole.ids) == kept.map(\.0) && whole.values == kept.map(\.1))
         }
     }
 
@@ -532,6 +532,20 @@ struct RankingIndexTests {
             #expect(split.map(\.paper.id) == whole.map(\.paper.id) && split.map(\.value) == whole.map(\.value))
             #expect(split.map(\.paper.published) == whole.map(\.paper.published) && split.map(\.paper.dailyPages) == whole.map(\.paper.dailyPages))
         }
+    }
+
+    @Test func paperIDListsKeepIdsBackToBackAndGiveThemBackAsWritten() {
+        var list = PaperIDList(["2411.01234", "hf-ünï"])
+        Array("x".utf8).withUnsafeBufferPointer { list.append($0) }
+        var other = PaperIDList()
+        other.append("2411.01240")
+        list.append(contentsOf: other)
+        #expect(Array(list) == ["2411.01234", "hf-ünï", "x", "2411.01240"])
+        #expect(list == PaperIDList(["2411.01234", "hf-ünï", "x", "2411.01240"]))
+        Array("2411.0124".utf8).withUnsafeBufferPointer { #expect(!list.contains($0), "a prefix of an id is not the id") }
+        Array("2411.01240".utf8).withUnsafeBufferPointer { #expect(list.contains($0)) }
+        list.removeAll()
+        #expect(list.isEmpty)
     }
 
     @Test func topSelectionAgreesWithAFullSort() {

@@ -261,7 +261,7 @@ struct Corpus {
         let expected = head.documentCount / (bounds.count - 1) * 5 / 4 + 64
         DispatchQueue.concurrentPerform(iterations: bounds.count - 1) { part in
             do {
-                var results = MappedPapers<T>(ids: [], values: [])
+                var results = MappedPapers<T>(ids: PaperIDList(), values: [])
                 results.ids.reserveCapacity(expected)
                 results.values.reserveCapacity(expected)
                 var others: [String] = []
@@ -270,11 +270,11 @@ struct Corpus {
                 var skippingSingles = skippedIDs.cursor(from: bounds[part].map { Array($0.dropFirst(Keys.paperVectors.count)) })
                 var skippingPacked: SkippedPapers.Cursor?
                 // Papers with a single record since the last pack: it overrides their entry in the next.
-                var overrides = SingleRecords()
+                var overrides = PaperIDList()
                 func map(_ id: UnsafeBufferPointer<UInt8>, _ record: UnsafeBufferPointer<UInt8>) throws {
                     if PaperVectorReader.generation(of: record) == generation {
                         if let mapped = try current(record) {
-                            results.ids.append(String(decoding: id, as: UTF8.self))
+                            results.ids.append(id)
                             results.values.append(mapped)
                         }
                     } else {
@@ -417,7 +417,7 @@ struct Corpus {
 
 /// What a pass over every paper kept: ids and what was made of each paper, position by position.
 struct MappedPapers<T> {
-    var ids: [String]
+    var ids: PaperIDList
     var values: [T]
 }
 
@@ -460,24 +460,56 @@ struct SkippedPapers: Sendable {
     }
 }
 
-/// The ids of the single vector records a scan met since its last pack, back to back: few (the
-/// papers ingested or re-listed since the generation was packed), so a look-up is a linear pass.
-private struct SingleRecords {
+/// Paper ids back to back in one buffer, each made a `String` only when read: a pass over the whole
+/// catalogue keeps the id of every paper it maps, and only the best few are ever read.
+struct PaperIDList: RandomAccessCollection, Equatable, Sendable {
     private var bytes: [UInt8] = []
+    /// Where each id ends in `bytes`.
     private var ends: [Int] = []
+
+    init() {}
+
+    init(_ ids: some Sequence<String>) {
+        for id in ids { append(id) }
+    }
+
+    var startIndex: Int { 0 }
+    var endIndex: Int { ends.count }
+
+    subscript(position: Int) -> String {
+        String(decoding: bytes[range(of: position)], as: UTF8.self)
+    }
+
+    private func range(of position: Int) -> Range<Int> {
+        (position == 0 ? 0 : ends[position - 1]) ..< ends[position]
+    }
 
     mutating func append(_ id: UnsafeBufferPointer<UInt8>) {
         bytes.append(contentsOf: id)
         ends.append(bytes.count)
     }
 
+    mutating func append(_ id: String) {
+        bytes.append(contentsOf: id.utf8)
+        ends.append(bytes.count)
+    }
+
+    mutating func append(contentsOf other: PaperIDList) {
+        let offset = bytes.count
+        bytes.append(contentsOf: other.bytes)
+        ends.append(contentsOf: other.ends.lazy.map { $0 + offset })
+    }
+
+    mutating func reserveCapacity(_ count: Int) {
+        ends.reserveCapacity(count)
+    }
+
+    /// Whether the list holds `id` (UTF-8): a linear pass, for short lists.
     func contains(_ id: UnsafeBufferPointer<UInt8>) -> Bool {
-        var start = 0
-        for end in ends {
-            if end - start == id.count, bytes[start ..< end].elementsEqual(id) { return true }
-            start = end
+        indices.contains { position in
+            let range = range(of: position)
+            return range.count == id.count && bytes[range].elementsEqual(id)
         }
-        return false
     }
 
     mutating func removeAll() {
@@ -498,7 +530,7 @@ private final class ScanResults<T: Sendable>: Sendable {
     private let state: Mutex<State>
 
     init(count: Int) {
-        state = Mutex(State(parts: Array(repeating: MappedPapers(ids: [], values: []), count: count), others: Array(repeating: [], count: count)))
+        state = Mutex(State(parts: Array(repeating: MappedPapers(ids: PaperIDList(), values: []), count: count), others: Array(repeating: [], count: count)))
     }
 
     func store(_ part: Int, results: MappedPapers<T>, others: [String], visited: Int) {
@@ -520,7 +552,7 @@ private final class ScanResults<T: Sendable>: Sendable {
         try state.withLock { state in
             if let error = state.error { throw error }
             let count = state.parts.reduce(0) { $0 + $1.ids.count }
-            var all = MappedPapers<T>(ids: [], values: [])
+            var all = MappedPapers<T>(ids: PaperIDList(), values: [])
             all.ids.reserveCapacity(count)
             all.values.reserveCapacity(count)
             for part in state.parts {

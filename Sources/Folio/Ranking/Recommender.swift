@@ -113,7 +113,7 @@ struct Recommender {
         var corpus = try Corpus(store: store, model: model)
         let taste = try taste(of: user, now: now, corpus: &corpus)
         let reacted = taste.feedback.reactedPapers
-        var ids: [String] = []
+        var ids = PaperIDList()
         let scores: [Double]
         if taste.model.isEmpty {
             // Cold start: the most listed, then the newest.
@@ -121,7 +121,7 @@ struct Recommender {
             let candidates = corpus.entries.filter { !reacted.contains($0.id) }
             let scoring = QueueScoring(settings: model.queue)
             let today = Day(now)
-            ids = candidates.map(\.id)
+            ids = PaperIDList(candidates.map(\.id))
             scores = candidates.map { scoring.popularity(dailyPages: $0.dailyPages) + 0.5 * scoring.recency(published: $0.published, on: today) }
         } else if taste.model.interests.isEmpty, taste.model.learner.neighborWeight == 0 {
             // Every stored vector is scored where it lies, in one pass (over key ranges on all cores):
@@ -146,7 +146,7 @@ struct Recommender {
             try corpus.loadAll()
             let candidates = corpus.entries.filter { !reacted.contains($0.id) }
             let textVectors = taste.model.interests.isEmpty ? nil : try corpus.textVectors(of: candidates)
-            ids = candidates.map(\.id)
+            ids = PaperIDList(candidates.map(\.id))
             let embeddings = taste.model.usesEmbeddings ? try candidates.map { try embedding(of: $0.id) } : nil
             scores = taste.model.scores(candidates.map(\.vector), authorVectors: candidates.map(\.authorVector), textVectors: textVectors,
                                         meanProducts: candidates.map(\.meanProduct), embeddings: embeddings).map(Double.init)
@@ -392,7 +392,7 @@ struct Recommender {
         if keepsAll {
             let mixedScores = zip(similar.ids, similar.values).map { mixed($0, $1) }
             let kept = mixedScores.indices.filter { mixedScores[$0] > 0 }
-            similar = MappedPapers(ids: kept.map { similar.ids[$0] }, values: kept.map { mixedScores[$0] })
+            similar = MappedPapers(ids: PaperIDList(kept.lazy.map { similar.ids[$0] }), values: kept.map { mixedScores[$0] })
         }
         let ids = similar.ids
         let similarities = similar.values
