@@ -534,6 +534,22 @@ struct RankingIndexTests {
         }
     }
 
+    @Test func pairSlotsFindEveryKeptPairAndNoOther() {
+        var random = SplitMix64(seed: 11)
+        let kept = (0 ..< 20_000).map { index in (key: SparseVector.bigramKey(UInt32(random.next() % 5_000), UInt32(random.next() % 5_000)), slot: Int32(index)) }
+        let unique = Dictionary(kept.map { ($0.key, $0.slot) }, uniquingKeysWith: { first, _ in first })
+        let slots = PairSlots(unique.map { (key: $0.key, slot: $0.value) })
+        #expect(unique.allSatisfy { slots[$0.key] == $0.value })
+        var others = 0
+        for _ in 0 ..< 50_000 {
+            let key = SparseVector.bigramKey(UInt32(random.next() % 5_000), UInt32(random.next() % 5_000))
+            guard unique[key] == nil else { continue }
+            #expect(slots[key] == -1)
+            others += 1
+        }
+        #expect(others > 40_000)
+    }
+
     @Test func paperIDListsKeepIdsBackToBackAndGiveThemBackAsWritten() {
         var list = PaperIDList(["2411.01234", "hf-ünï"])
         Array("x".utf8).withUnsafeBufferPointer { list.append($0) }

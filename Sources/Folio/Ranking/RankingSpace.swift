@@ -347,6 +347,11 @@ struct PairSlots: Sendable {
     /// A pair's feature index, or −1 where the table has no key.
     private let slots: [Int32]
     private let shift: UInt64
+    /// One bit per 16 slots' worth of pairs, set for each kept pair's hash: about half the pairs a
+    /// paper has are not kept, and most of those are turned away here, in a filter small enough to
+    /// stay in cache, without touching the much larger table.
+    private let filter: [UInt64]
+    private let filterShift: UInt64
 
     init(_ pairs: [(key: UInt64, slot: Int32)]) {
         // At most half full, so that a probe ends after a step or two.
@@ -356,18 +361,27 @@ struct PairSlots: Sendable {
         var keys = [UInt64](repeating: 0, count: 1 << bits)
         var slots = [Int32](repeating: -1, count: 1 << bits)
         let mask = (1 << bits) - 1
+        var filterBits: UInt64 = 9
+        while 1 << filterBits < 16 * pairs.count { filterBits += 1 }
+        filterShift = 64 - filterBits
+        var filter = [UInt64](repeating: 0, count: 1 << (filterBits - 6))
         for (key, slot) in pairs {
             var position = Self.position(of: key, shift: shift)
             while slots[position] >= 0, keys[position] != key { position = (position + 1) & mask }
             keys[position] = key
             slots[position] = slot
+            let bit = Self.filterBit(of: key, shift: filterShift)
+            filter[bit >> 6] |= 1 << UInt64(bit & 63)
         }
         self.keys = keys
         self.slots = slots
+        self.filter = filter
     }
 
     /// The feature index of `key`, or −1 if the pair is not kept.
     subscript(key: UInt64) -> Int32 {
+        let bit = Self.filterBit(of: key, shift: filterShift)
+        guard filter[bit >> 6] & (1 << UInt64(bit & 63)) != 0 else { return -1 }
         let mask = slots.count - 1
         var position = Self.position(of: key, shift: shift)
         while true {
@@ -379,5 +393,10 @@ struct PairSlots: Sendable {
 
     private static func position(of key: UInt64, shift: UInt64) -> Int {
         Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> shift)
+    }
+
+    /// A second hash, independent of the table's position.
+    private static func filterBit(of key: UInt64, shift: UInt64) -> Int {
+        Int(truncatingIfNeeded: ((key ^ (key >> 29)) &* 0xBF58_476D_1CE4_E5B9) >> shift)
     }
 }
