@@ -151,7 +151,7 @@ struct RankingArithmeticTests {
         let scores = taste.scores([topicPaper(0, 11), topicPaper(1, 11), topicPaper(0, 12), topicPaper(1, 12)])
         #expect(scores[0] > scores[1] && scores[2] > scores[3])
         #expect(taste.linearScore(topicPaper(0, 13)) > taste.linearScore(topicPaper(1, 13)))
-        #expect(taste.neighborScores([topicPaper(0, 1)])[0].nearest?.id == "a1")
+        #expect(taste.nearestLiked([topicPaper(0, 1)])[0]?.id == "a1")
         // The same data and seed give the same model.
         let again = TasteModel.train(labeled: liked, unlabeled: unlabeled, learner: model.learner, seed: 7)
         #expect(again.svm!.weights == taste.svm!.weights && again.svm!.bias == taste.svm!.bias)
@@ -182,17 +182,18 @@ struct RankingArithmeticTests {
         let taste = TasteModel(svm: nil, labeled: labeled, learner: model.learner)
         let probes = (0 ..< 12).map { topicPaper($0 % 3, $0 + 20) }
         let batch = taste.neighborScores(probes)
-        for (probe, scored) in zip(probes, batch) {
+        let nearestBatch = taste.nearestLiked(probes)
+        for (probe, (score, nearestFound)) in zip(probes, zip(batch, nearestBatch)) {
             // The definition: the k best liked similarities less the k best rejected ones, and the nearest liked paper.
             let liked = labeled.filter { $0.strength > 0 }, rejected = labeled.filter { $0.strength < 0 }
             let k = model.learner.neighbors
             let expected = TasteModel.sumOfLargest(liked.map { probe.dot($0.vector) * Float($0.strength) }, k)
                 - TasteModel.sumOfLargest(rejected.map { probe.dot($0.vector) * Float(-$0.strength) }, k)
-            #expect(scored.score == expected)
+            #expect(score == expected)
             // The nearest: the first liked paper with the greatest similarity, if any is above zero.
             var nearest: (id: String, similarity: Float)?
             for paper in liked where probe.dot(paper.vector) > (nearest?.similarity ?? 0) { nearest = (paper.id, probe.dot(paper.vector)) }
-            #expect(scored.nearest?.id == nearest?.id && scored.nearest?.similarity == nearest?.similarity)
+            #expect(nearestFound?.id == nearest?.id && nearestFound?.similarity == nearest?.similarity)
         }
     }
 
@@ -203,7 +204,7 @@ struct RankingArithmeticTests {
         let withNegatives = TasteModel.train(labeled: liked + disliked, unlabeled: [], learner: model.learner, seed: 1)
         let probe = topicPaper(1, 5)
         #expect(withNegatives.linearScore(probe) < withoutNegatives.linearScore(probe))
-        #expect(withNegatives.neighborScores([probe])[0].score < 0)
+        #expect(withNegatives.neighborScores([probe])[0] < 0)
     }
 
     @Test func standardizing() {

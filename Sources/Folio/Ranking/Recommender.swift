@@ -425,7 +425,7 @@ struct Recommender {
     private func reasons(for entries: [Corpus.Entry], papers: [Paper?], taste: Taste, corpus: inout Corpus, day: Day?) throws -> [[String]] {
         let features = entries.map { taste.model.strongestFeatures(of: $0.vector, limit: Self.namedFeatureLimit) }
         try corpus.prepareNames(of: features.joined().map(\.key))
-        let nearest = taste.model.labeled.isEmpty ? entries.map { _ in nil } : taste.model.neighborScores(entries.map(\.vector)).map(\.nearest)
+        let nearest = taste.model.nearestLiked(entries.map(\.vector))
         return try entries.indices.map { index in
             let entry = entries[index]
             var reasons: [String] = []

@@ -171,9 +171,9 @@ struct TasteModel: Sendable {
     }
 
     /// For each vector, the summed similarity to the `neighbors` closest liked papers, less that to the
-    /// closest rejected ones, and the closest liked paper with its similarity: through one inverted
-    /// index of the labelled papers, a lookup per feature of a vector instead of a merge with every one.
-    func neighborScores(_ vectors: [SparseVector]) -> [(score: Float, nearest: (id: String, similarity: Float)?)] {
+    /// closest rejected ones: through one inverted index of the labelled papers, a lookup per feature
+    /// of a vector instead of a merge with every one.
+    func neighborScores(_ vectors: [SparseVector]) -> [Float] {
         let index = InvertedVectors(labeled.map(\.vector))
         let k = learner.neighbors
         var liked: [Float] = []
@@ -181,16 +181,29 @@ struct TasteModel: Sendable {
         return vectors.map { vector in
             liked.removeAll(keepingCapacity: true)
             rejected.removeAll(keepingCapacity: true)
-            var nearest: (id: String, similarity: Float)?
             for (paper, similarity) in zip(labeled, index.products(with: vector)) {
                 if paper.strength > 0 {
                     liked.append(similarity * Float(paper.strength))
-                    if similarity > (nearest?.similarity ?? 0) { nearest = (paper.id, similarity) }
                 } else {
                     rejected.append(similarity * Float(-paper.strength))
                 }
             }
-            return (Self.sumOfLargest(liked, k) - Self.sumOfLargest(rejected, k), nearest)
+            return Self.sumOfLargest(liked, k) - Self.sumOfLargest(rejected, k)
+        }
+    }
+
+    /// For each vector, the liked paper it is most similar to (the first of equals) and that
+    /// similarity, when any is above zero: what a reason names. Only the liked papers are indexed.
+    func nearestLiked(_ vectors: [SparseVector]) -> [(id: String, similarity: Float)?] {
+        let liked = labeled.filter { $0.strength > 0 }
+        guard !liked.isEmpty else { return vectors.map { _ in nil } }
+        let index = InvertedVectors(liked.map(\.vector))
+        return vectors.map { vector in
+            var nearest: (id: String, similarity: Float)?
+            for (paper, similarity) in zip(liked, index.products(with: vector)) where similarity > (nearest?.similarity ?? 0) {
+                nearest = (paper.id, similarity)
+            }
+            return nearest
         }
     }
 
@@ -208,7 +221,7 @@ struct TasteModel: Sendable {
             return parts
         }
         // The neighbour score is the costliest: computed only when it weighs something.
-        let neighbors = learner.neighborWeight != 0 ? neighborScores(vectors).map(\.score) : nil
+        let neighbors = learner.neighborWeight != 0 ? neighborScores(vectors) : nil
         let interestScores = interests.isEmpty ? nil : textVectors?.map { interestScore($0).score }
         return combine(components, neighborScores: neighbors, interestScores: interestScores)
     }
