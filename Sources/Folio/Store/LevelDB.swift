@@ -157,8 +157,8 @@ final class LevelDB: OrderedKeyValueStore, @unchecked Sendable {
         try lendValues(for: keys, options: readOptions, body)
     }
 
-    /// The one multi-key read loop (see ``values(for:options:)``): lends each value where LevelDB holds
-    /// it, valid only during the call to `body`, which gets the keys in their order.
+    /// Lends each key's value where LevelDB holds it (see ``values(for:options:)``), valid only during
+    /// the call to `body`, which gets the keys in their order.
     fileprivate func lendValues(
         for keys: [[UInt8]], options: OpaquePointer, _ body: (_ index: Int, _ value: UnsafeBufferPointer<UInt8>?) throws -> Void
     ) throws {
@@ -168,24 +168,10 @@ final class LevelDB: OrderedKeyValueStore, @unchecked Sendable {
             try value.map { value in try value.withUnsafeBufferPointer { try body(0, $0) } } ?? body(0, nil)
             return
         }
-        let db = try openHandle()
-        guard !keys.isEmpty, let iterator = leveldb_create_iterator(db, options) else { return }
-        defer { leveldb_iter_destroy(iterator) }
-        var previous: [UInt8]?
-        for (index, key) in keys.enumerated() {
-            Self.position(iterator, atOrAfter: key, standingAtOrBefore: previous)
-            previous = key
-            if leveldb_iter_valid(iterator) != 0, Self.compareCurrentKey(iterator, key) == 0 {
-                var length = 0
-                let pointer = leveldb_iter_value(iterator, &length)
-                try body(index, UnsafeBufferPointer(start: pointer.map { UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self) }, count: length))
-            } else {
-                try body(index, nil)
-            }
+        // Each key's first entry at or after it, which holds the key's value only if it is the key itself.
+        try lendEntries(atOrAfter: keys, prefix: [], options: options, stoppingAt: { _, _, _ in true }) { index, key, value in
+            if let key, key.elementsEqual(keys[index]) { try body(index, value) } else { try body(index, nil) }
         }
-        var error: UnsafeMutablePointer<CChar>?
-        leveldb_iter_get_error(iterator, &error)
-        if let message = Self.consume(error) { throw StoreError(levelDBMessage: message, path: path) }
     }
 
     func lendEntries(
@@ -196,9 +182,9 @@ final class LevelDB: OrderedKeyValueStore, @unchecked Sendable {
         try lendEntries(atOrAfter: keys, prefix: prefix, options: readOptions, stoppingAt: stops, body)
     }
 
-    /// The loop of ``lendValues(for:options:_:)`` for the first entry at or after each key that `stops`
-    /// takes: from one wanted key to the next it steps when the next one is a few entries on, and
-    /// seeks otherwise (or when it has passed over entries that the next key might want).
+    /// The one multi-key read loop: the first entry at or after each key that `stops` takes. From one
+    /// wanted key to the next it steps when the next one is a few entries on, and seeks otherwise (or
+    /// when it has passed over entries that the next key might want).
     fileprivate func lendEntries(
         atOrAfter keys: [[UInt8]], prefix: [UInt8], options: OpaquePointer,
         stoppingAt stops: (_ wanted: [UInt8], _ key: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) throws -> Bool,
@@ -207,14 +193,6 @@ final class LevelDB: OrderedKeyValueStore, @unchecked Sendable {
         let db = try openHandle()
         guard !keys.isEmpty, let iterator = leveldb_create_iterator(db, options) else { return }
         defer { leveldb_iter_destroy(iterator) }
-        func current() -> (key: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>)? {
-            guard leveldb_iter_valid(iterator) != 0 else { return nil }
-            var keyLength = 0, valueLength = 0
-            let key = leveldb_iter_key(iterator, &keyLength)
-            let value = leveldb_iter_value(iterator, &valueLength)
-            return (UnsafeBufferPointer(start: key.map { UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self) }, count: keyLength),
-                    UnsafeBufferPointer(start: value.map { UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self) }, count: valueLength))
-        }
         // The key the iterator stands at or before without having passed an entry it skipped.
         var lowerBoundOf: [UInt8]?
         for (index, wanted) in keys.enumerated() {
@@ -223,7 +201,7 @@ final class LevelDB: OrderedKeyValueStore, @unchecked Sendable {
             Self.position(iterator, atOrAfter: target, standingAtOrBefore: lowerBoundOf)
             lowerBoundOf = target
             var lent = false
-            while let (key, value) = current(), key.starts(with: prefix) {
+            while let (key, value) = Self.entry(at: iterator), key.starts(with: prefix) {
                 if try stops(wanted, key, value) {
                     try body(index, key, value)
                     lent = true
@@ -234,9 +212,7 @@ final class LevelDB: OrderedKeyValueStore, @unchecked Sendable {
             }
             if !lent { try body(index, nil, nil) }
         }
-        var error: UnsafeMutablePointer<CChar>?
-        leveldb_iter_get_error(iterator, &error)
-        if let message = Self.consume(error) { throw StoreError(levelDBMessage: message, path: path) }
+        if let failure = failure(of: iterator) { throw failure }
     }
 
     /// Moves `iterator` to the first entry at or after `key`: it steps there when it stands at or
@@ -315,20 +291,11 @@ final class LevelDB: OrderedKeyValueStore, @unchecked Sendable {
             seek(start.map { $0.lexicographicallyPrecedes(prefix) ? prefix : $0 } ?? prefix)
         }
 
-        while leveldb_iter_valid(iterator) != 0 {
-            var keyLength = 0
-            var valueLength = 0
-            guard let keyPointer = leveldb_iter_key(iterator, &keyLength) else { break }
-            let key = UnsafeBufferPointer(start: UnsafeRawPointer(keyPointer).assumingMemoryBound(to: UInt8.self), count: keyLength)
-            guard key.starts(with: prefix) else { break }
-            let valuePointer = leveldb_iter_value(iterator, &valueLength)
-            let value = UnsafeBufferPointer(start: valuePointer.map { UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self) }, count: valueLength)
+        while let (key, value) = Self.entry(at: iterator), key.starts(with: prefix) {
             guard try body(key, value) else { break }
             if reverse { leveldb_iter_prev(iterator) } else { leveldb_iter_next(iterator) }
         }
-        var error: UnsafeMutablePointer<CChar>?
-        leveldb_iter_get_error(iterator, &error)
-        if let message = Self.consume(error) { throw StoreError(levelDBMessage: message, path: path) }
+        if let failure = failure(of: iterator) { throw failure }
     }
 
     func scanInPlace(
@@ -343,6 +310,22 @@ final class LevelDB: OrderedKeyValueStore, @unchecked Sendable {
         _ body: (_ key: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) throws -> Bool
     ) throws {
         try iterate(prefix: prefix, from: start, reverse: false, options: options, body)
+    }
+
+    /// The entry `iterator` stands at, lent where LevelDB holds it until the iterator moves; `nil` past the end.
+    private static func entry(at iterator: OpaquePointer) -> (key: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>)? {
+        guard leveldb_iter_valid(iterator) != 0 else { return nil }
+        var keyLength = 0, valueLength = 0
+        let key = leveldb_iter_key(iterator, &keyLength).map { UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self) }
+        let value = leveldb_iter_value(iterator, &valueLength).map { UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self) }
+        return (UnsafeBufferPointer(start: key, count: keyLength), UnsafeBufferPointer(start: value, count: valueLength))
+    }
+
+    /// What stopped `iterator`, if anything did (a damaged block, a failed read).
+    private func failure(of iterator: OpaquePointer) -> StoreError? {
+        var error: UnsafeMutablePointer<CChar>?
+        leveldb_iter_get_error(iterator, &error)
+        return Self.consume(error).map { StoreError(levelDBMessage: $0, path: path) }
     }
 
     private static func currentKey(_ iterator: OpaquePointer) -> [UInt8] {
@@ -436,46 +419,29 @@ final class LevelDB: OrderedKeyValueStore, @unchecked Sendable {
         defer { leveldb_iter_destroy(plain) }
         guard let verified = leveldb_create_iterator(db, verifyingReadOptions) else { return 0 }
         defer { leveldb_iter_destroy(verified) }
-        func entry(_ iterator: OpaquePointer) -> (key: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>)? {
-            guard leveldb_iter_valid(iterator) != 0 else { return nil }
-            var keyLength = 0, valueLength = 0
-            let key = leveldb_iter_key(iterator, &keyLength).map { UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self) }
-            let value = leveldb_iter_value(iterator, &valueLength).map { UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self) }
-            return (UnsafeBufferPointer(start: key, count: keyLength), UnsafeBufferPointer(start: value, count: valueLength))
-        }
         var dropped = KeyValueBatch()
-        var count = 0
         leveldb_iter_seek_to_first(plain)
         leveldb_iter_seek_to_first(verified)
-        while let (key, value) = entry(plain) {
+        while let (key, value) = Self.entry(at: plain) {
             // The verifying iterator's keys are among the plain one's, in the same order; it may show an
             // older value of a key whose newest lies in a damaged block, or a key deleted there.
-            while let other = entry(verified), other.key.lexicographicallyPrecedes(key) { leveldb_iter_next(verified) }
-            if let other = entry(verified), other.key.elementsEqual(key) {
-                if !other.value.elementsEqual(value) {
-                    dropped.delete(Array(key))
-                    count += 1
-                }
+            while let other = Self.entry(at: verified), other.key.lexicographicallyPrecedes(key) { leveldb_iter_next(verified) }
+            if let other = Self.entry(at: verified), other.key.elementsEqual(key) {
+                if !other.value.elementsEqual(value) { dropped.delete(Array(key)) }
                 leveldb_iter_next(verified)
             } else {
                 dropped.delete(Array(key))
-                count += 1
             }
             leveldb_iter_next(plain)
         }
-        var error: UnsafeMutablePointer<CChar>?
-        leveldb_iter_get_error(plain, &error)
-        if let message = Self.consume(error) { throw StoreError(levelDBMessage: message, path: path) }
+        if let failure = failure(of: plain) { throw failure }
         // Only damage explains what the verifying iterator left out; after any other failure (a read
         // that failed for a while) nothing is dropped.
-        leveldb_iter_get_error(verified, &error)
-        if let message = Self.consume(error), case let failure = StoreError(levelDBMessage: message, path: path), failure.kind != .corrupted {
-            throw failure
-        }
-        guard count > 0 else { return 0 }
+        if let failure = failure(of: verified), failure.kind != .corrupted { throw failure }
+        guard !dropped.isEmpty else { return 0 }
         try write(dropped, durable: true)
         try compact()
-        return count
+        return dropped.operations.count
     }
 
     /// Runs LevelDB's repair on a closed database directory: salvages what it can, may drop damaged data.

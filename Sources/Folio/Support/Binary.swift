@@ -98,16 +98,8 @@ struct BinaryReader {
     }
 
     mutating func varint() throws(Failure) -> UInt64 {
-        var result: UInt64 = 0
-        var shift: UInt64 = 0
-        while true {
-            guard offset < bytes.count, shift < 64 else { throw Failure(offset: offset, expected: "a varint") }
-            let next = bytes[offset]
-            offset += 1
-            result |= UInt64(next & 0x7F) << shift
-            if next & 0x80 == 0 { return result }
-            shift += 7
-        }
+        guard let value = bytes.withUnsafeBufferPointer({ $0.varint(at: &offset) }) else { throw Failure(offset: offset, expected: "a varint") }
+        return value
     }
 
     /// A varint that must fit in an `Int` no larger than `limit` (lengths and counts).
