@@ -26,7 +26,19 @@ package enum FuzzEntryPoints {
         if (try? TermEntry(record: bytes)) != nil { decoded += 1 }
         if (try? StoreCounts(record: bytes)) != nil { decoded += 1 }
         if (try? UserProfile(record: bytes)) != nil { decoded += 1 }
-        if (try? PostingChunk.decode(bytes)) != nil { decoded += 1 }
+        if let postings = try? PostingChunk.decode(bytes) {
+            decoded += 1
+            // What search reads in place must be what the decoder reads.
+            var inPlace: [Posting] = []
+            try? bytes.withUnsafeBufferPointer { buffer in
+                try PostingChunk.forEach(in: buffer) { id, title, abstract, length in
+                    inPlace.append(Posting(paperID: String(decoding: id, as: UTF8.self), titleCount: title, abstractCount: abstract, length: length))
+                }
+            }
+            precondition(inPlace == postings, "postings read in place differ from the decoded ones")
+        } else {
+            bytes.withUnsafeBufferPointer { buffer in _ = try? PostingChunk.forEach(in: buffer) { _, _, _, _ in } }
+        }
         if (try? JSONDecoder().decode(DailyQueue.self, from: Data(bytes))) != nil { decoded += 1 }
         if (try? JSONDecoder().decode(ResurfacingSchedule.self, from: Data(bytes))) != nil { decoded += 1 }
         return decoded

@@ -17,34 +17,219 @@ struct KeywordSearch {
         let counts = try store.counts()
         guard counts.papers > 0 else { return [] }
         let averageLength = max(1, Double(counts.termOccurrences) / Double(counts.papers))
-        var scores: [String: Double] = [:]
-        var matching: [(term: String, papers: Set<String>)] = []
+        var terms: [(term: String, id: UInt32, idf: Double, documentFrequency: Int)] = []
         var seen: Set<String> = []
         for term in analyzer.terms(query) where seen.insert(term).inserted {
             guard let entry = try store.termEntry(term), entry.documentFrequency > 0 else { continue }
             let frequency = Double(entry.documentFrequency)
-            let idf = log(1 + (Double(counts.papers) - frequency + 0.5) / (frequency + 0.5))
-            // Later chunks supersede earlier ones for the same paper (its text was completed).
-            var postings: [String: Posting] = [:]
-            postings.reserveCapacity(Int(entry.documentFrequency))
-            try store.keyValues.scan(prefix: Keys.postings(of: entry.id)) { _, value in
-                for posting in try PostingChunk.decode(value) { postings[posting.paperID] = posting }
+            terms.append((term, entry.id, log(1 + (Double(counts.papers) - frequency + 0.5) / (frequency + 0.5)), Int(entry.documentFrequency)))
+        }
+        guard !terms.isEmpty else { return [] }
+        var tally = PaperTally(terms: terms.count, expectedPapers: min(terms.reduce(0) { $0 + $1.documentFrequency }, counts.papers))
+        for (index, term) in terms.enumerated() {
+            tally.startTerm(index)
+            try store.keyValues.scanInPlace(prefix: Keys.postings(of: term.id), from: nil) { _, value in
+                try PostingChunk.forEach(in: value) { id, titleCount, abstractCount, length in
+                    let tf = settings.titleWeight * Double(titleCount) + Double(abstractCount)
+                    let norm = settings.k1 * (1 - settings.b + settings.b * Double(length) / averageLength)
+                    tally.record(id, term.idf * tf * (settings.k1 + 1) / (tf + norm))
+                }
                 return true
             }
-            scores.reserveCapacity(scores.count + postings.count)
-            for (id, posting) in postings {
-                let tf = settings.titleWeight * Double(posting.titleCount) + Double(posting.abstractCount)
-                let norm = settings.k1 * (1 - settings.b + settings.b * Double(posting.length) / averageLength)
-                scores[id, default: 0] += idf * tf * (settings.k1 + 1) / (tf + norm)
-            }
-            matching.append((term, Set(postings.keys)))
         }
-        // The best `limit` by score, then id; which terms matched is worked out for those alone.
-        let ids = Array(scores.keys)
-        let values = ids.map { scores[$0]! }
-        let best = Recommender.top(limit, of: ids.indices, by: { values[$0] }, tieBreak: { ids[$0] < ids[$1] })
-        return best.map { index in
-            Hit(id: ids[index], score: values[index], matchedTerms: matching.filter { $0.papers.contains(ids[index]) }.map(\.term))
+        let totals = tally.finish()
+        // The best `limit` by score, then id; only those become strings.
+        let best = Recommender.top(limit, of: totals.indices, by: { totals[$0] }, tieBreak: { tally.idPrecedes($0, $1) })
+        return try best.map { paper throws(RecordCodec.Failure) in
+            Hit(id: try tally.id(of: paper), score: totals[paper], matchedTerms: terms.indices.filter { tally.matched(paper, term: $0) }.map { terms[$0].term })
+        }
+    }
+}
+
+/// Each matching paper's BM25 sum, in an open-addressing table keyed by the id bytes the postings hold.
+///
+/// A query over common words meets hundreds of thousands of postings at a million papers, each at a
+/// random paper: a `String` and a `Dictionary` entry for each took nine tenths of the search. Here a
+/// posting costs two places in memory: the table position, which holds part of the hash so that
+/// other papers' positions are passed over without looking further, and the paper's entry, which
+/// holds a short id (up to 16 bytes: arXiv ids and the like) itself.
+///
+/// A term's postings may name a paper more than once (a later ingest batch completed its text), and
+/// then the last one counts: a term's contribution stays pending until another term meets the paper
+/// (or the end), and each paper's sum gains them in term order, as adding one term's whole score at a
+/// time to every paper would.
+private struct PaperTally {
+    private struct Entry {
+        var total: Double = 0
+        var pending: Double = 0
+        var lastTerm: Int32 = -1
+        var idLength: Int32
+        /// The first 16 bytes of the id, zero-padded; a longer id's rest is in `longIDs`.
+        var head: (UInt64, UInt64)
+        var longStart: Int = 0
+    }
+
+    /// A posting read but not yet recorded (see ``flush()``).
+    private struct Waiting {
+        var hash: UInt64
+        var head: (UInt64, UInt64)
+        var score: Double
+        /// Where its id lies in `waitingIDs`, which holds only ids longer than 16 bytes.
+        var idStart: Int
+        var idLength: Int
+    }
+
+    /// Postings looked up together; more gains nothing once the processor has that many fetches in flight.
+    private static let batchSize = 32
+    private var waiting: [Waiting] = []
+    private var waitingIDs: [UInt8] = []
+    private var found: [Int] = []
+    private var entries: [Entry] = []
+    private var longIDs: [UInt8] = []
+    /// One bit per query term for each paper, `words` words each: which terms it matched.
+    private var matchedBits: [UInt64] = []
+    private let words: Int
+    private var term: Int32 = -1
+    /// At each table position: 0 when empty, else the hash's low 32 bits above the paper's index + 1.
+    private var positions: [UInt64]
+    private var shift: UInt64
+    private let seed: UInt64
+
+    init(terms: Int, expectedPapers: Int) {
+        words = (terms + 63) / 64
+        var capacity = 1024
+        while capacity < 2 * expectedPapers { capacity *= 2 }
+        positions = [UInt64](repeating: 0, count: capacity)
+        shift = UInt64(64 - capacity.trailingZeroBitCount)
+        entries.reserveCapacity(expectedPapers)
+        matchedBits.reserveCapacity(expectedPapers * words)
+        var generator = SystemRandomNumberGenerator()
+        seed = generator.next()
+    }
+
+    mutating func startTerm(_ index: Int) {
+        flush()
+        term = Int32(index)
+    }
+
+    mutating func record(_ id: UnsafeBufferPointer<UInt8>, _ score: Double) {
+        waiting.append(Waiting(hash: id.foldedHash(seed: seed), head: Self.head(of: id), score: score, idStart: waitingIDs.count, idLength: id.count))
+        if id.count > 16 { waitingIDs.append(contentsOf: id) }
+        if waiting.count == Self.batchSize { flush() }
+    }
+
+    /// Each paper's score, by index, once every term is recorded.
+    mutating func finish() -> [Double] {
+        flush()
+        return entries.map { $0.total + $0.pending }
+    }
+
+    /// Records the waiting postings. They are all looked up first, changing nothing: those look-ups do
+    /// not depend on one another, so the processor fetches their table positions and entries from
+    /// memory together instead of one after another (which was most of a search's time).
+    private mutating func flush() {
+        found.removeAll(keepingCapacity: true)
+        for item in waiting { found.append(lookUp(item)) }
+        for (item, paper) in zip(waiting, found) {
+            // Not found: new, unless an earlier posting of this batch added it.
+            let paper = paper >= 0 ? paper : insert(item)
+            entries.withUnsafeMutableBufferPointer { entries in
+                if entries[paper].lastTerm != term {
+                    if entries[paper].lastTerm >= 0 { entries[paper].total += entries[paper].pending }
+                    entries[paper].lastTerm = term
+                    matchedBits[paper * words + Int(term) / 64] |= UInt64(1) << UInt64(Int(term) % 64)
+                }
+                entries[paper].pending = item.score
+            }
+        }
+        waiting.removeAll(keepingCapacity: true)
+        waitingIDs.removeAll(keepingCapacity: true)
+    }
+
+    func matched(_ paper: Int, term: Int) -> Bool {
+        matchedBits[paper * words + term / 64] & (UInt64(1) << UInt64(term % 64)) != 0
+    }
+
+    func id(of paper: Int) throws(RecordCodec.Failure) -> String {
+        guard let id = String(validating: idBytes(of: paper), as: UTF8.self) else {
+            throw RecordCodec.Failure(record: "postings", detail: "a paper id that is not UTF-8")
+        }
+        return id
+    }
+
+    /// Whether paper `a`'s id sorts before paper `b`'s, as their strings do.
+    func idPrecedes(_ a: Int, _ b: Int) -> Bool {
+        let (x, y) = (idBytes(of: a), idBytes(of: b))
+        // UTF-8 keeps code point order, which is the strings' order for ASCII.
+        if x.allSatisfy({ $0 < 0x80 }), y.allSatisfy({ $0 < 0x80 }) { return x.lexicographicallyPrecedes(y) }
+        return String(decoding: x, as: UTF8.self) < String(decoding: y, as: UTF8.self)
+    }
+
+    private func idBytes(of paper: Int) -> [UInt8] {
+        let entry = entries[paper]
+        var bytes = withUnsafeBytes(of: entry.head) { Array($0.prefix(min(Int(entry.idLength), 16))) }
+        if entry.idLength > 16 { bytes += longIDs[entry.longStart ..< entry.longStart + Int(entry.idLength) - 16] }
+        return bytes
+    }
+
+    /// The first 16 bytes of `id`, zero-padded, as two words.
+    private static func head(of id: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64) {
+        var head: (UInt64, UInt64) = (0, 0)
+        guard let base = id.baseAddress else { return head }
+        withUnsafeMutableBytes(of: &head) { head in head.baseAddress!.copyMemory(from: base, byteCount: Swift.min(id.count, 16)) }
+        return head
+    }
+
+    /// The index of the paper that `item` names, or −1 when it has none yet.
+    private func lookUp(_ item: Waiting) -> Int {
+        let tag = item.hash << 32
+        let mask = positions.count - 1
+        var position = Int(truncatingIfNeeded: item.hash >> shift)
+        while positions[position] != 0 {
+            let held = positions[position]
+            if held & 0xFFFF_FFFF_0000_0000 == tag {
+                let paper = Int(held & 0xFFFF_FFFF) - 1
+                let entry = entries[paper]
+                if entry.idLength == Int32(item.idLength), entry.head == item.head,
+                   item.idLength <= 16 || longIDs[entry.longStart ..< entry.longStart + item.idLength - 16]
+                       .elementsEqual(waitingIDs[item.idStart + 16 ..< item.idStart + item.idLength]) {
+                    return paper
+                }
+            }
+            position = (position + 1) & mask
+        }
+        return -1
+    }
+
+    /// The index of the paper that `item` names, added with nothing counted yet when it is new.
+    private mutating func insert(_ item: Waiting) -> Int {
+        let known = lookUp(item)
+        guard known < 0 else { return known }
+        let mask = positions.count - 1
+        var position = Int(truncatingIfNeeded: item.hash >> shift)
+        while positions[position] != 0 { position = (position + 1) & mask }
+        let paper = entries.count
+        positions[position] = item.hash << 32 | UInt64(paper + 1)
+        entries.append(Entry(idLength: Int32(item.idLength), head: item.head, longStart: longIDs.count))
+        if item.idLength > 16 { longIDs.append(contentsOf: waitingIDs[item.idStart + 16 ..< item.idStart + item.idLength]) }
+        for _ in 0 ..< words { matchedBits.append(0) }
+        if 2 * entries.count > positions.count { grow() }
+        return paper
+    }
+
+    /// Doubles the table, so that it stays at most half full and probe runs stay short.
+    private mutating func grow() {
+        let old = positions
+        positions = [UInt64](repeating: 0, count: 2 * old.count)
+        shift -= 1
+        let mask = positions.count - 1
+        for held in old where held != 0 {
+            // The position comes from the hash's high bits, which the table does not keep: hash the id again.
+            let paper = Int(held & 0xFFFF_FFFF) - 1
+            let hash = idBytes(of: paper).withUnsafeBufferPointer { $0.foldedHash(seed: seed) }
+            var position = Int(truncatingIfNeeded: hash >> shift)
+            while positions[position] != 0 { position = (position + 1) & mask }
+            positions[position] = held
         }
     }
 }

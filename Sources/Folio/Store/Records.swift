@@ -341,6 +341,53 @@ enum PostingChunk {
         var bytes: [UInt8] { writer.bytes }
     }
 
+    /// Calls `body` with each posting of a chunk where it lies: the paper id's bytes, valid only during
+    /// the call, and its counts. Keyword search reads postings this way, so that it makes a `String`
+    /// only of the papers it returns. The ids' UTF-8 is not checked here (``decode(_:)`` checks it).
+    static func forEach(
+        in bytes: UnsafeBufferPointer<UInt8>,
+        _ body: (_ paperID: UnsafeBufferPointer<UInt8>, _ titleCount: Int, _ abstractCount: Int, _ length: Int) -> Void
+    ) throws(RecordCodec.Failure) {
+        guard let version = bytes.first, (1 ... recordVersion).contains(version) else {
+            throw RecordCodec.Failure(record: "postings", detail: bytes.isEmpty ? "empty" : "version \(bytes[0]), this build reads versions 1 to \(recordVersion)",
+                                      newerVersion: bytes.first.flatMap { $0 > recordVersion ? $0 : nil })
+        }
+        var offset = 1
+        func number(atMost limit: Int) throws(RecordCodec.Failure) -> Int {
+            let start = offset
+            guard let value = bytes.varint(at: &offset), value <= UInt64(limit) else {
+                throw RecordCodec.Failure(record: "postings", detail: "expected a count no larger than \(limit) at byte \(start)")
+            }
+            return Int(value)
+        }
+        let count = try number(atMost: bytes.count)
+        // The current id, rewritten from the first byte it does not share with the one before.
+        var id = [UInt8](repeating: 0, count: 64)
+        var idLength = 0
+        for _ in 0 ..< count {
+            // Version 1 wrote each id whole: as if it shared nothing with the one before.
+            let shared = version == 1 ? 0 : try number(atMost: idLength)
+            let start = offset
+            let length = try number(atMost: bytes.count)
+            guard length <= bytes.count - offset else {
+                throw RecordCodec.Failure(record: "postings", detail: "expected an id of \(length) more bytes at byte \(start)")
+            }
+            idLength = shared + length
+            if idLength > id.count { id += repeatElement(0, count: idLength - id.count) }
+            if length > 0, let source = bytes.baseAddress {
+                id.withUnsafeMutableBufferPointer { id in (id.baseAddress! + shared).update(from: source + offset, count: length) }
+            }
+            offset += length
+            let titleCount = try number(atMost: Int(Int32.max))
+            let abstractCount = try number(atMost: Int(Int32.max))
+            let paperLength = try number(atMost: Int(Int32.max))
+            id.withUnsafeBufferPointer { id in body(UnsafeBufferPointer(rebasing: id[..<idLength]), titleCount, abstractCount, paperLength) }
+        }
+        guard offset == bytes.count else {
+            throw RecordCodec.Failure(record: "postings", detail: "\(bytes.count - offset) unexpected trailing bytes")
+        }
+    }
+
     static func decode(_ bytes: [UInt8]) throws(RecordCodec.Failure) -> [Posting] {
         try RecordCodec.decode("postings", bytes, versions: 1 ... recordVersion) { reader, version throws(BinaryReader.Failure) in
             let count = try reader.count(atMost: bytes.count)

@@ -87,29 +87,32 @@ struct NameTable<Value> {
 
     private static func hash(_ name: String, seed: UInt64) -> UInt64 {
         var name = name
-        return name.withUTF8 { bytes in
-            var hash = seed ^ UInt64(bytes.count)
-            guard let base = bytes.baseAddress else { return mix(hash) }
-            let raw = UnsafeRawPointer(base)
-            var offset = 0
-            while offset + 8 <= bytes.count {
-                hash = mix(hash ^ UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
-                offset += 8
-            }
-            if offset < bytes.count {
-                var last: UInt64 = 0
-                for index in offset ..< bytes.count { last = last << 8 | UInt64(bytes[index]) }
-                hash = mix(hash ^ last)
-            }
-            return hash
-        }
+        return name.withUTF8 { $0.foldedHash(seed: seed) }
     }
+}
 
-    /// The two halves of a full-width product folded together: every input bit reaches the high bits,
-    /// which pick the position.
-    private static func mix(_ value: UInt64) -> UInt64 {
-        let product = (value ^ 0x2D35_8DCC_AA6C_78A5).multipliedFullWidth(by: 0x9E37_79B9_7F4A_7C15)
-        return product.high ^ product.low
+extension UnsafeBufferPointer<UInt8> {
+    /// A hash of these bytes taken 8 at a time, each word mixed in by a multiply whose two halves are
+    /// folded together, so that every input bit reaches the high bits (which pick a table position).
+    func foldedHash(seed: UInt64) -> UInt64 {
+        func mix(_ value: UInt64) -> UInt64 {
+            let product = (value ^ 0x2D35_8DCC_AA6C_78A5).multipliedFullWidth(by: 0x9E37_79B9_7F4A_7C15)
+            return product.high ^ product.low
+        }
+        var hash = seed ^ UInt64(count)
+        guard let base = baseAddress else { return mix(hash) }
+        let raw = UnsafeRawPointer(base)
+        var offset = 0
+        while offset + 8 <= count {
+            hash = mix(hash ^ UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
+            offset += 8
+        }
+        if offset < count {
+            var last: UInt64 = 0
+            for index in offset ..< count { last = last << 8 | UInt64(self[index]) }
+            hash = mix(hash ^ last)
+        }
+        return hash
     }
 }
 
