@@ -65,8 +65,8 @@ struct Repair: ParsableCommand {
 struct Compact: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compact",
-        abstract: "Rewrite the store's files into their settled layout: worth it after a large ingest.",
-        discussion: "LevelDB settles a large ingest's writes in the background, a little during each later command, which then waits for that work before it exits (tens of milliseconds each, until it is done). `folio compact` does it all at once: about 2.5 s after ingesting 100,000 papers."
+        abstract: "Rewrite all of the store's files, reclaiming the space of deleted and overwritten entries.",
+        discussion: "`folio ingest`, `import` and `repair` already wait for the compactions their writes make necessary, so later commands find the store settled. `folio compact` goes further and rewrites every file (about 2.5 s at 100,000 papers): for a store written by an older Folio, which left that work to later commands (each started it and abandoned it when it closed the store, and ran slower beside it), or to reclaim space after many changes."
     )
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions

@@ -69,6 +69,48 @@ struct LevelDBTests {
         #expect(try reopened.value(for: Array("key 1999".utf8)) == [UInt8](repeating: UInt8(1999 % 251), count: 500))
     }
 
+    @Test func settlingWaitsForTheCompactionsBulkWritesCause() throws {
+        var options = LevelDB.Options()
+        options.writeBufferBytes = 1 << 20
+        let db = try open(options)
+        // Incompressible values in batches larger than the write buffer: each becomes a level-0 table
+        // spanning every key, faster than one compaction thread merges them.
+        var random = SplitMix64(seed: 11)
+        for round in 0 ..< 40 {
+            var batch = KeyValueBatch()
+            for index in 0 ..< 1000 {
+                let words = (0 ..< 64).map { _ in random.next() }
+                batch.put(words.withUnsafeBytes { Array($0) }, for: Array("key \(index * 31 % 1000) \(round)".utf8))
+            }
+            try db.write(batch, durable: false)
+        }
+        // 20 MB written faster than one thread compacts them (so the wait below has work to wait for,
+        // on any machine this runs on so far; the check after settling holds either way).
+        let owedCompaction = LevelDB.levelsOverTarget(inTableListing: try db.tableListing())
+        try db.settleWrites()
+        let listing = try db.tableListing()
+        #expect(listing.contains("--- level 1 ---") && listing.contains(":"), "the writes are in tables")
+        #expect(!LevelDB.levelsOverTarget(inTableListing: listing), "owed compaction before: \(owedCompaction); \(listing.prefix(600))")
+        #expect(try db.value(for: Array("key 0 39".utf8))?.count == 512)
+    }
+
+    @Test func levelsOverTargetAsLevelDBJudgesThem() {
+        func listing(_ levels: [[Int]]) -> String {
+            levels.enumerated().map { level, sizes in
+                "--- level \(level) ---\n" + sizes.enumerated().map { " \(100 + $0):\($1)['a' @ 1 : 1 .. 'b' @ 2 : 1]\n" }.joined()
+            }.joined()
+        }
+        let mebibyte = 1 << 20
+        #expect(!LevelDB.levelsOverTarget(inTableListing: ""))
+        #expect(!LevelDB.levelsOverTarget(inTableListing: listing([[5, 5, 5], [], [mebibyte]])))
+        #expect(LevelDB.levelsOverTarget(inTableListing: listing([[5, 5, 5, 5]])), "four level-0 tables")
+        #expect(!LevelDB.levelsOverTarget(inTableListing: listing([[], [5 * mebibyte, 5 * mebibyte - 1]])))
+        #expect(LevelDB.levelsOverTarget(inTableListing: listing([[], [5 * mebibyte, 5 * mebibyte]])), "10 MiB in level 1")
+        #expect(!LevelDB.levelsOverTarget(inTableListing: listing([[], [mebibyte], Array(repeating: 2 * mebibyte, count: 49)])))
+        #expect(LevelDB.levelsOverTarget(inTableListing: listing([[], [mebibyte], Array(repeating: 2 * mebibyte, count: 50)])), "100 MiB in level 2")
+        #expect(!LevelDB.levelsOverTarget(inTableListing: listing([[], [], [], Array(repeating: 2 * mebibyte, count: 499)])), "level 3 holds 1,000 MiB")
+    }
+
     @Test func stagedWritesAreReadBackAndCommitTheLastWriteOfEachKeyInFirstStagedOrder() throws {
         let db = try open()
         var stored = KeyValueBatch()

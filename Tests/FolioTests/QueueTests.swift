@@ -152,14 +152,7 @@ struct QueueTests {
         #expect(try PostingChunk.decode(encoded) == postings)
         #expect(encoded.count < 2 + postings.reduce(0) { $0 + 5 + $1.paperID.utf8.count }, "shared prefixes are not written again")
 
-        var versionOne = BinaryWriter()
-        versionOne.byte(1)
-        versionOne.varint(postings.count)
-        for posting in postings {
-            versionOne.string(posting.paperID)
-            for count in [posting.titleCount, posting.abstractCount, posting.length] { versionOne.varint(count) }
-        }
-        #expect(try PostingChunk.decode(versionOne.bytes) == postings)
+        #expect(try PostingChunk.decode(Fixtures.versionOnePostingChunk(postings)) == postings)
 
         // The second id claims to share more bytes than the first has; a cut chunk ends early.
         var damaged = encoded

@@ -95,14 +95,7 @@ import Testing
         }
         let encoded = PostingChunk.encode(postings)
         #expect(try readInPlace(encoded) == postings)
-        var versionOne = BinaryWriter()
-        versionOne.byte(1)
-        versionOne.varint(postings.count)
-        for posting in postings {
-            versionOne.string(posting.paperID)
-            for count in [posting.titleCount, posting.abstractCount, posting.length] { versionOne.varint(count) }
-        }
-        #expect(try readInPlace(versionOne.bytes) == postings)
+        #expect(try readInPlace(Fixtures.versionOnePostingChunk(postings)) == postings)
         #expect(throws: RecordCodec.Failure.self) { try readInPlace(Array(encoded.dropLast(3))) }
         #expect(throws: RecordCodec.Failure.self) { try readInPlace(encoded + [0]) }
         #expect(throws: RecordCodec.Failure.self) { try readInPlace([9] + encoded.dropFirst()) }

@@ -32,6 +32,18 @@ final class TemporaryDirectory: @unchecked Sendable {
 }
 
 enum Fixtures {
+    /// A postings chunk as version 1 wrote it: every paper id whole.
+    static func versionOnePostingChunk(_ postings: [Posting]) -> [UInt8] {
+        var writer = BinaryWriter()
+        writer.byte(1)
+        writer.varint(postings.count)
+        for posting in postings {
+            writer.string(posting.paperID)
+            for count in [posting.titleCount, posting.abstractCount, posting.length] { writer.varint(count) }
+        }
+        return writer.bytes
+    }
+
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
     static let dailyPages = ["000_3a1c0a7f006a4bb3.txt", "001_8db9db3078e7b394.txt", "002_6709abed6e3e1fa0.txt", "003_054908047e534c47.txt"]
         .map { "\(packageRoot)/Examples/data/\($0)" }

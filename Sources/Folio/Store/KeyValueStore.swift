@@ -12,7 +12,8 @@ protocol OrderedKeyValueStore: KeyValueReader, AnyObject, Sendable {
     func snapshot() -> any KeyValueReader
 
     /// Settles a run of bulk writes into the store's long-term layout now (LevelDB: writes its write
-    /// buffer out to a table), so that the next open does not have to; a store without such a stage does nothing.
+    /// buffer out to a table and waits for the compactions that follow), so that later commands find
+    /// nothing left to do; a store without such a stage does nothing.
     func settleWrites() throws(StoreError)
 }
 
