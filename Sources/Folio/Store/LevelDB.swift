@@ -399,11 +399,10 @@ final class LevelDB: OrderedKeyValueStore, @unchecked Sendable {
     /// and the empty key's range holds no table to compact), then waits until LevelDB's background
     /// compactions have brought every level within its size target.
     ///
-    /// A large ingest leaves more compaction work than a short command lives: each later command
+    /// A bulk load leaves more compaction work than a short-lived process lives: each later process
     /// would start that compaction when it opens the store and abandon it when it closes, so the store
-    /// never settled and every command ran beside a compaction taking a core (a million-paper store
-    /// stayed at 19 level-0 tables through any number of commands). The writer, which made the work,
-    /// waits for it instead: about 2 s after ingesting 100,000 papers, nothing after a day's listings.
+    /// never settled and every process ran beside a compaction taking a core. The writer, which made
+    /// the work, waits for it instead; after a small write there is nothing to wait for.
     func settleWrites() throws(StoreError) {
         let db = try openHandle()
         var empty: CChar = 0
@@ -430,13 +429,13 @@ final class LevelDB: OrderedKeyValueStore, @unchecked Sendable {
         var changed = ContinuousClock.now
         var checked = changed
         while case let now = Self.tableListing(db), Self.levelsOverTarget(inTableListing: now) {
-            let clock = ContinuousClock.now
+            let moment = ContinuousClock.now
             if now != listing {
-                (listing, changed, checked) = (now, clock, clock)
-            } else if changed.duration(to: clock) > Self.longestCompaction {
+                (listing, changed, checked) = (now, moment, moment)
+            } else if changed.duration(to: moment) > Self.longestCompaction {
                 return
-            } else if checked.duration(to: clock) > .seconds(1) {
-                checked = clock
+            } else if checked.duration(to: moment) > .seconds(1) {
+                checked = moment
                 if !canWrite(db) { return }
             }
             usleep(20_000)
@@ -457,7 +456,7 @@ final class LevelDB: OrderedKeyValueStore, @unchecked Sendable {
     static let longestCompaction = Duration.seconds(120)
 
     /// Whether LevelDB will compact, judged from its table listing (the `leveldb.sstables` property)
-    /// by its own triggers: four tables in level 0, or more than 10ⁿ MiB in level n ≥ 1.
+    /// by its own triggers: four tables in level 0, or 10ⁿ MiB or more in level n ≥ 1.
     static func levelsOverTarget(inTableListing listing: String) -> Bool {
         var level = 0
         var tables = 0
