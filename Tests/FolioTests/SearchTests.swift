@@ -75,6 +75,19 @@ import Testing
                 #expect(hits.map(\.score) == expected.map { ($0.score * 1000).rounded() / 1000 }, "\(query), limit \(limit)")
             }
         }
+        // Split across two cores (as queries with many postings are), the results are the same.
+        let queries = ["attention", "sparse attention cache", "attention attention streaming", "cache eviction"]
+        let split = try engine.withCore { core in
+            var search = KeywordSearch(store: core.store, analyzer: core.analyzer, settings: core.model.search)
+            search.postingsPerPart = 1
+            return try queries.map { try search.search($0, limit: 10).map { [$0.id, "\($0.score)", $0.matchedTerms.joined(separator: " ")] } }
+        }
+        for (query, hits) in zip(queries, split) {
+            let expected = try reference(query, in: engine, limit: 10)
+            #expect(hits.map { $0[0] } == expected.map(\.id), "\(query), in two parts")
+            #expect(hits.map { Double($0[1])! } == expected.map(\.score), "\(query), in two parts")
+        }
+        #expect(split[2].first { $0[0] == "hf-a-rather-long-paper-identifier-0002" }?[2] == "attent stream", "every matched term, in query order")
         let cache = try engine.search("sparse cache", limit: 10)
         #expect(cache.first { $0.id == "2411.00005" }?.reasons == ["matches: sparse, cache"], "words of the completed abstract count")
         #expect(cache.first { $0.id == "ünïcode-päper-3" }?.reasons == ["matches: cache"])

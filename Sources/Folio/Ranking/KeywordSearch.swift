@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Ranked keyword search: Okapi BM25 over the postings that ingest writes for every term,
 /// so a query reads only the postings of its own terms, never the whole catalogue.
@@ -6,6 +7,9 @@ struct KeywordSearch {
     let store: FolioStore
     let analyzer: TextAnalyzer
     let settings: RankingModel.Search
+    /// Postings a query must have before it is split across cores: below this, starting a second
+    /// thread costs more than it saves.
+    var postingsPerPart = 20_000
 
     struct Hit {
         var id: String
@@ -25,23 +29,49 @@ struct KeywordSearch {
             terms.append((term, entry.id, log(1 + (Double(counts.papers) - frequency + 0.5) / (frequency + 0.5)), Int(entry.documentFrequency)))
         }
         guard !terms.isEmpty else { return [] }
-        var tally = PaperTally(terms: terms.count, expectedPapers: min(terms.reduce(0) { $0 + $1.documentFrequency }, counts.papers))
-        for (index, term) in terms.enumerated() {
-            tally.startTerm(index)
-            try store.keyValues.scanInPlace(prefix: Keys.postings(of: term.id), from: nil) { _, value in
-                try PostingChunk.forEach(in: value) { id, titleCount, abstractCount, length in
-                    let tf = settings.titleWeight * Double(titleCount) + Double(abstractCount)
-                    let norm = settings.k1 * (1 - settings.b + settings.b * Double(length) / averageLength)
-                    tally.record(id, term.idf * tf * (settings.k1 + 1) / (tf + norm))
+        // Queries with many postings run on every core: each part reads all the postings and keeps
+        // the papers whose hash falls to it, so the tables' work (most of the time) is split.
+        let postings = terms.reduce(0) { $0 + $1.documentFrequency }
+        let parts = postings >= postingsPerPart ? min(2, ProcessInfo.processInfo.activeProcessorCount) : 1
+        var generator = SystemRandomNumberGenerator()
+        let seed: UInt64 = generator.next()
+        let expected = min(postings, counts.papers) / parts + 1
+        let store = store, settings = settings, queryTerms = terms
+        let results = Mutex<(tallies: [Int: PaperTally], failure: (any Error)?)>(([:], nil))
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            do {
+                var tally = PaperTally(terms: queryTerms.count, expectedPapers: expected, seed: seed, part: part, of: parts)
+                for (index, term) in queryTerms.enumerated() {
+                    tally.startTerm(index)
+                    try store.keyValues.scanInPlace(prefix: Keys.postings(of: term.id), from: nil) { _, value in
+                        try PostingChunk.forEach(in: value) { id, titleCount, abstractCount, length in
+                            let tf = settings.titleWeight * Double(titleCount) + Double(abstractCount)
+                            let norm = settings.k1 * (1 - settings.b + settings.b * Double(length) / averageLength)
+                            tally.record(id, term.idf * tf * (settings.k1 + 1) / (tf + norm))
+                        }
+                        return true
+                    }
                 }
-                return true
+                tally.finish()
+                results.withLock { $0.tallies[part] = tally }
+            } catch {
+                results.withLock { $0.failure = $0.failure ?? error }
             }
         }
-        let totals = tally.finish()
-        // The best `limit` by score, then id; only those become strings.
-        let best = Recommender.top(limit, of: totals.indices, by: { totals[$0] }, tieBreak: { tally.idPrecedes($0, $1) })
-        return try best.map { paper throws(RecordCodec.Failure) in
-            Hit(id: try tally.id(of: paper), score: totals[paper], matchedTerms: terms.indices.filter { tally.matched(paper, term: $0) }.map { terms[$0].term })
+        let (tallies, failure) = results.withLock { state in (state.tallies, state.failure) }
+        if let failure { throw failure }
+        // The best `limit` of each part, then of them all, by score, then id; only those become strings.
+        let candidates = (0 ..< parts).flatMap { part in
+            let tally = tallies[part]!
+            return Recommender.top(limit, of: tally.totals.indices, by: { tally.totals[$0] }, tieBreak: { tally.idPrecedes($0, $1) }).map { (part, $0) }
+        }
+        let best = Recommender.top(limit, of: candidates.indices, by: { tallies[candidates[$0].0]!.totals[candidates[$0].1] }, tieBreak: {
+            PaperTally.idPrecedes(tallies[candidates[$0].0]!.idBytes(of: candidates[$0].1), tallies[candidates[$1].0]!.idBytes(of: candidates[$1].1))
+        })
+        return try best.map { index throws(RecordCodec.Failure) in
+            let (part, paper) = candidates[index]
+            let tally = tallies[part]!
+            return Hit(id: try tally.id(of: paper), score: tally.totals[paper], matchedTerms: terms.indices.filter { tally.matched(paper, term: $0) }.map { terms[$0].term })
         }
     }
 }
@@ -94,8 +124,13 @@ private struct PaperTally {
     private var positions: [UInt64]
     private var shift: UInt64
     private let seed: UInt64
+    private let part: UInt64
+    private let parts: UInt64
 
-    init(terms: Int, expectedPapers: Int) {
+    /// - Parameters:
+    ///   - seed: the hash's seed, the same for every part of one query.
+    ///   - part: which of `parts` tallies this is: it keeps the papers whose hash is `part` modulo `parts`.
+    init(terms: Int, expectedPapers: Int, seed: UInt64, part: Int = 0, of parts: Int = 1) {
         words = (terms + 63) / 64
         var capacity = 1024
         while capacity < 2 * expectedPapers { capacity *= 2 }
@@ -103,8 +138,9 @@ private struct PaperTally {
         shift = UInt64(64 - capacity.trailingZeroBitCount)
         entries.reserveCapacity(expectedPapers)
         matchedBits.reserveCapacity(expectedPapers * words)
-        var generator = SystemRandomNumberGenerator()
-        seed = generator.next()
+        self.seed = seed
+        self.part = UInt64(part)
+        self.parts = UInt64(parts)
     }
 
     mutating func startTerm(_ index: Int) {
@@ -113,15 +149,21 @@ private struct PaperTally {
     }
 
     mutating func record(_ id: UnsafeBufferPointer<UInt8>, _ score: Double) {
-        waiting.append(Waiting(hash: id.foldedHash(seed: seed), head: Self.head(of: id), score: score, idStart: waitingIDs.count, idLength: id.count))
+        let hash = id.foldedHash(seed: seed)
+        // Another part's paper: the middle bits, which neither the position nor the tag depends on alone.
+        guard parts == 1 || (hash >> 24) % parts == part else { return }
+        waiting.append(Waiting(hash: hash, head: Self.head(of: id), score: score, idStart: waitingIDs.count, idLength: id.count))
         if id.count > 16 { waitingIDs.append(contentsOf: id) }
         if waiting.count == Self.batchSize { flush() }
     }
 
-    /// Each paper's score, by index, once every term is recorded.
-    mutating func finish() -> [Double] {
+    /// Each paper's score, by index, once ``finish()`` has run.
+    private(set) var totals: [Double] = []
+
+    /// Records what is still waiting and adds up each paper's score.
+    mutating func finish() {
         flush()
-        return entries.map { $0.total + $0.pending }
+        totals = entries.map { $0.total + $0.pending }
     }
 
     /// Records the waiting postings. They are all looked up first, changing nothing: those look-ups do
@@ -159,13 +201,17 @@ private struct PaperTally {
 
     /// Whether paper `a`'s id sorts before paper `b`'s, as their strings do.
     func idPrecedes(_ a: Int, _ b: Int) -> Bool {
-        let (x, y) = (idBytes(of: a), idBytes(of: b))
+        Self.idPrecedes(idBytes(of: a), idBytes(of: b))
+    }
+
+    /// Whether id `x` sorts before id `y` as their strings do.
+    static func idPrecedes(_ x: [UInt8], _ y: [UInt8]) -> Bool {
         // UTF-8 keeps code point order, which is the strings' order for ASCII.
         if x.allSatisfy({ $0 < 0x80 }), y.allSatisfy({ $0 < 0x80 }) { return x.lexicographicallyPrecedes(y) }
         return String(decoding: x, as: UTF8.self) < String(decoding: y, as: UTF8.self)
     }
 
-    private func idBytes(of paper: Int) -> [UInt8] {
+    func idBytes(of paper: Int) -> [UInt8] {
         let entry = entries[paper]
         var bytes = withUnsafeBytes(of: entry.head) { Array($0.prefix(min(Int(entry.idLength), 16))) }
         if entry.idLength > 16 { bytes += longIDs[entry.longStart ..< entry.longStart + Int(entry.idLength) - 16] }
