@@ -58,19 +58,21 @@ struct KeywordSearch {
                 results.withLock { $0.failure = $0.failure ?? error }
             }
         }
-        let (tallies, failure) = results.withLock { state in (state.tallies, state.failure) }
+        let (found, failure) = results.withLock { state in (state.tallies, state.failure) }
         if let failure { throw failure }
+        let tallies = (0 ..< parts).map { found[$0]! }
         // The best `limit` of each part, then of them all, by score, then id; only those become strings.
-        let candidates = (0 ..< parts).flatMap { part in
-            let tally = tallies[part]!
-            return Recommender.top(limit, of: tally.totals.indices, by: { tally.totals[$0] }, tieBreak: { tally.idPrecedes($0, $1) }).map { (part, $0) }
+        let candidates = tallies.indices.flatMap { part in
+            let tally = tallies[part]
+            return Recommender.top(limit, of: tally.totals.indices, by: { tally.totals[$0] }, tieBreak: { tally.idPrecedes($0, $1) })
+                .map { (part: part, paper: $0) }
         }
-        let best = Recommender.top(limit, of: candidates.indices, by: { tallies[candidates[$0].0]!.totals[candidates[$0].1] }, tieBreak: {
-            PaperTally.idPrecedes(tallies[candidates[$0].0]!.idBytes(of: candidates[$0].1), tallies[candidates[$1].0]!.idBytes(of: candidates[$1].1))
-        })
+        func score(_ candidate: Int) -> Double { tallies[candidates[candidate].part].totals[candidates[candidate].paper] }
+        func id(_ candidate: Int) -> [UInt8] { tallies[candidates[candidate].part].idBytes(of: candidates[candidate].paper) }
+        let best = Recommender.top(limit, of: candidates.indices, by: score, tieBreak: { PaperTally.idPrecedes(id($0), id($1)) })
         return try best.map { index throws(RecordCodec.Failure) in
             let (part, paper) = candidates[index]
-            let tally = tallies[part]!
+            let tally = tallies[part]
             return Hit(id: try tally.id(of: paper), score: tally.totals[paper], matchedTerms: terms.indices.filter { tally.matched(paper, term: $0) }.map { terms[$0].term })
         }
     }
