@@ -173,9 +173,8 @@ private struct PaperTally {
     /// memory together instead of one after another (which was most of a search's time).
     private mutating func flush() {
         found.removeAll(keepingCapacity: true)
-        for item in waiting { found.append(lookUp(item)) }
+        for item in waiting { found.append(lookUp(item).paper) }
         for (item, paper) in zip(waiting, found) {
-            // Not found: new, unless an earlier posting of this batch added it.
             let paper = paper >= 0 ? paper : insert(item)
             entries.withUnsafeMutableBufferPointer { entries in
                 if entries[paper].lastTerm != term {
@@ -228,8 +227,8 @@ private struct PaperTally {
         return head
     }
 
-    /// The index of the paper that `item` names, or −1 when it has none yet.
-    private func lookUp(_ item: Waiting) -> Int {
+    /// Where `item`'s paper sits: its index, or −1 and the empty position a new entry for it would take.
+    private func lookUp(_ item: Waiting) -> (paper: Int, position: Int) {
         let tag = item.hash << 32
         let mask = positions.count - 1
         var position = Int(truncatingIfNeeded: item.hash >> shift)
@@ -241,21 +240,19 @@ private struct PaperTally {
                 if entry.idLength == Int32(item.idLength), entry.head == item.head,
                    item.idLength <= 16 || longIDs[entry.longStart ..< entry.longStart + item.idLength - 16]
                        .elementsEqual(waitingIDs[item.idStart + 16 ..< item.idStart + item.idLength]) {
-                    return paper
+                    return (paper, position)
                 }
             }
             position = (position + 1) & mask
         }
-        return -1
+        return (-1, position)
     }
 
     /// The index of the paper that `item` names, added with nothing counted yet when it is new.
     private mutating func insert(_ item: Waiting) -> Int {
-        let known = lookUp(item)
+        // Looked up again: an earlier posting of the batch may have added it.
+        let (known, position) = lookUp(item)
         guard known < 0 else { return known }
-        let mask = positions.count - 1
-        var position = Int(truncatingIfNeeded: item.hash >> shift)
-        while positions[position] != 0 { position = (position + 1) & mask }
         let paper = entries.count
         positions[position] = item.hash << 32 | UInt64(paper + 1)
         entries.append(Entry(idLength: Int32(item.idLength), head: item.head, longStart: longIDs.count))
