@@ -99,6 +99,12 @@ struct ProgressBar {
         drawn = true
     }
 
+    /// Replaces a drawn bar with a line saying what comes next (nothing when no bar was drawn).
+    mutating func status(_ text: String) {
+        guard drawn else { return }
+        FileHandle.standardError.write(Data("\r\(text)\u{1B}[K".utf8))
+    }
+
     mutating func finish() {
         if drawn { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         drawn = false

@@ -31,8 +31,12 @@ struct Ingest: ParsableCommand {
         do {
             reports = try engine.ingest(
                 files: files, format: format, listingDate: try parseDay(date, option: "--date"),
-                now: try global.instant(), skipInvalid: skipInvalid, progress: { bar.update($0) }, embedding: { bar.update($0) }
+                now: try global.instant(), skipInvalid: skipInvalid, progress: { bar.update($0) }, embedding: { bar.update($0) },
+                settling: false
             )
+            // After a large ingest this takes seconds (LevelDB's compactions run to the end).
+            bar.status("settling the store's files…")
+            try engine.settle()
             bar.finish()
         } catch {
             bar.finish()
