@@ -74,7 +74,7 @@ struct CLITests {
         #expect(stats["papers"] as? Int == 44)
         #expect(stats["users"] as? Int == 0)
         #expect(stats["events"] as? Int == 0)
-        #expect(stats["schema_version"] as? Int == 1)
+        #expect(stats["schema_version"] as? Int == 2)
         #expect((stats["terms"] as? Int ?? 0) > 100)
         let table = try folio.run(["stats"])
         #expect(table.stdout.contains("papers") && table.stdout.contains("44"))

@@ -453,8 +453,13 @@ struct RecordTests {
         let event = Event(user: "ann", paperID: "p1", action: .star, time: Date(timeIntervalSince1970: 1_723_600_000.123), value: "good")
         #expect(try Event(user: "ann", record: event.encoded()) == event)
         var counts = StoreCounts()
-        counts.papers = 300; counts.users = 2; counts.events = 70_000; counts.terms = 1 << 20
+        counts.papers = 300; counts.terms = 1 << 20; counts.postingChunks = 12; counts.termOccurrences = 9_000_000
         #expect(try StoreCounts(record: counts.encoded()) == counts)
+        // Schema 1's record: version 1, with users (2) and events (70,000) between papers and terms.
+        var schema1 = BinaryWriter()
+        schema1.byte(1)
+        for value in [300, 2, 70_000, 1 << 20, 12, 9_000_000] { schema1.varint(value) }
+        #expect(try StoreCounts(record: schema1.bytes) == counts)
         let terms = PaperTerms(titleTerms: [1, 2, 70_000], abstractTerms: [], authorTerms: [9], published: .iso("1969-12-30"), dailyPages: 3)
         #expect(try PaperTerms(record: terms.encoded()) == terms)
         #expect(try TermEntry(record: TermEntry(id: 42, documentFrequency: 7).encoded()) == TermEntry(id: 42, documentFrequency: 7))

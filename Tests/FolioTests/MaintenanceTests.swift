@@ -37,15 +37,15 @@ struct MaintenanceTests {
                 let paper = try core.store.papers(since: nil, until: nil, limit: 1)[0]
                 batch.delete(Keys.paperTerms(paper.id))
                 batch.put(Array("nobody".utf8), for: Keys.title("a title that no paper has"))
-                var counts = try core.store.counts()
-                counts.events += 7
-                batch.put(counts.encoded(), for: Keys.counts)
+                var profile = try #require(try core.store.profile(of: "ann", in: core.database))
+                profile.eventCount += 7
+                batch.put(profile.encoded(), for: Keys.userProfile("ann"))
                 try core.database.write(batch, durable: true)
             }
             let report = try engine.checkHealth()
             #expect(report.problems.contains { $0.contains("term record is missing") })
             #expect(report.problems.contains { $0.contains("points to missing paper nobody") })
-            #expect(report.problems.contains { $0.contains("count of events says 12, a full scan finds 5") }, "\(report.problems)")
+            #expect(report.problems.contains { $0.contains("the profile of ann counts 10 events, the log holds 3") }, "\(report.problems)")
             engine.close()
         }
         let repaired = try Engine.repair(path: path)
@@ -54,6 +54,67 @@ struct MaintenanceTests {
         #expect(try engine.checkHealth().problems == [])
         #expect(try engine.statistics().events == 5)
         #expect(try engine.search("instruction tuning", limit: 3).count == 3)
+    }
+
+    @Test func schema1StoreIsMigratedWhenOpened() throws {
+        let path = directory.subpath("store")
+        var histories: [String: [Event]] = [:]
+        var taste: [UInt8] = []
+        do {
+            let engine = try populated()
+            _ = try engine.recommend(user: "ann", now: now, limit: 5)
+            for user in ["ann", "bob"] { histories[user] = try engine.history(user: user) }
+            // Write the store back into schema 1: events under `E·<user>·`, users and events counted in
+            // `M·counts` (record version 1), tastes under `S·<user>` and an older taste of bob's where
+            // schema 2 keeps tastes. Ann's oldest event stays where schema 2 keeps it, as if a
+            // migration had been interrupted after its first batch.
+            try engine.withCore { core in
+                var batch = KeyValueBatch()
+                taste = try #require(try core.database.value(for: Keys.taste(of: "ann")))
+                batch.delete(Keys.taste(of: "ann"))
+                batch.put(taste, for: Keys.prefix("S", "ann").dropLast())
+                batch.put([1, 2, 3], for: Keys.taste(of: "bob"))
+                for user in ["ann", "bob"] {
+                    var first = true
+                    try core.database.scan(prefix: Keys.events(of: user)) { key, value in
+                        defer { first = false }
+                        if user == "ann" && first { return true }
+                        batch.delete(key)
+                        batch.put(value, for: Keys.prefix("E", user) + key[Keys.events(of: user).count...])
+                        return true
+                    }
+                }
+                let counts = try core.store.counts()
+                var record = BinaryWriter()
+                record.byte(1)
+                for value in [counts.papers, 2, 5, counts.terms, counts.postingChunks, counts.termOccurrences] { record.varint(value) }
+                batch.put(record.bytes, for: Keys.counts)
+                var schema = BinaryWriter()
+                schema.bigEndian(UInt32(1))
+                batch.put(schema.bytes, for: Keys.schema)
+                try core.database.write(batch, durable: true)
+            }
+            engine.close()
+        }
+        let engine = try Engine(path: path)
+        for user in ["ann", "bob"] { #expect(try engine.history(user: user) == histories[user]) }
+        let statistics = try engine.statistics()
+        #expect(statistics.users == 2 && statistics.events == 5 && statistics.papers == 233)
+        #expect(try engine.checkHealth().problems == [])
+        try engine.withCore { core in
+            var schema1Keys = 0
+            try core.database.scan(prefix: Keys.schema1Events) { _, _ in schema1Keys += 1; return true }
+            #expect(schema1Keys == 0)
+            var version = BinaryReader(try #require(try core.database.value(for: Keys.schema)))
+            #expect(try version.bigEndian32() == 2)
+            #expect(try core.database.value(for: Keys.taste(of: "ann")) == taste)
+            #expect(try core.database.value(for: Keys.taste(of: "bob")) == nil)
+            var schema1Tastes = 0
+            try core.database.scan(prefix: Keys.schema1Tastes) { _, _ in schema1Tastes += 1; return true }
+            #expect(schema1Tastes == 0)
+        }
+        try engine.record(.like, papers: [histories["ann"]!.last!.paperID], user: "ann", at: now.addingTimeInterval(60))
+        #expect(try engine.statistics().events == 6)
     }
 
     @Test func eventsNamingAPaperLostToDamageAreKeptAndCountAgainWhenItReturns() throws {

@@ -398,21 +398,33 @@ struct RankingIndexTests {
         #expect(try stored()?.source.trainedOn == Day(later))
     }
 
-    @Test func aTasteIsKeptApartFromTheUserRecordsAndReplacesOneKeptAmongThem() throws {
+    @Test func aUsersCommandsWriteWithinTheirOwnKeyRangeOnly() throws {
         let engine = try engine()
-        try engine.record(.like, papers: try engine.papers(limit: 6).map(\.id), user: "ann", at: now)
-        try engine.withCore { core in
-            var batch = KeyValueBatch()
-            batch.put([2, 0, 0], for: Keys.legacyTaste(of: "ann"))
-            try core.store.keyValues.write(batch, durable: true)
+        let papers = try engine.papers(limit: 12).map(\.id)
+        // Another user first, so that what the store derives once (the ranking space) exists.
+        try engine.record(.like, papers: Array(papers.suffix(3)), user: "bob", at: now)
+        _ = try engine.recommend(user: "bob", now: now, limit: 5)
+        func entries() throws -> [[UInt8]: [UInt8]] {
+            try engine.withCore { core in
+                var entries: [[UInt8]: [UInt8]] = [:]
+                try core.store.keyValues.scan(prefix: []) { key, value in entries[key] = value; return true }
+                return entries
+            }
         }
-        _ = try engine.recommend(user: "ann", now: now, limit: 5)
-        try engine.withCore { core in
-            #expect(try core.store.keyValues.value(for: Keys.legacyTaste(of: "ann")) == nil)
-            let record = try #require(try core.store.keyValues.value(for: Keys.taste(of: "ann")))
-            #expect(try StoredTaste(record: record).parts.svm != nil)
-            #expect(!Keys.taste(of: "ann").starts(with: Keys.users))
-        }
+        let before = try entries()
+        try engine.record(.like, papers: Array(papers.prefix(4)), user: "ann", at: now)
+        let queue = try engine.today(user: "ann", now: now)
+        try engine.record(.star, papers: [queue.items[0].id], user: "ann", at: now.addingTimeInterval(60))
+        try engine.record(.dislike, papers: [queue.items[1].id], user: "ann", at: now.addingTimeInterval(70))
+        _ = try engine.recommend(user: "ann", now: now.addingTimeInterval(80), limit: 5)
+        _ = try engine.today(user: "ann", now: now.addingTimeInterval(86_400))
+        let after = try entries()
+        let changed = Set(before.keys).union(after.keys).filter { before[$0] != after[$0] }
+        #expect(changed.count >= 8)
+        #expect(changed.allSatisfy { $0.starts(with: Keys.records(of: "ann")) },
+                "\(changed.filter { !$0.starts(with: Keys.records(of: "ann")) }.map { String(decoding: $0, as: UTF8.self) })")
+        let taste = try #require(after[Keys.taste(of: "ann")])
+        #expect(try StoredTaste(record: taste).parts.svm != nil)
     }
 
     @Test func scoringRecordsInPlaceEqualsScoringDecodedVectors() throws {

@@ -449,8 +449,9 @@ public final class Engine: Sendable {
     public func statistics() throws -> StoreStatistics {
         try withCore { core in
             let counts = try core.store.counts()
+            let totals = try core.store.userTotals()
             return StoreStatistics(
-                papers: counts.papers, users: counts.users, events: counts.events, terms: counts.terms,
+                papers: counts.papers, users: totals.users, events: totals.events, terms: counts.terms,
                 sizeBytes: core.store.sizeOnDisk(), schemaVersion: Int(Keys.schemaVersion), path: path
             )
         }

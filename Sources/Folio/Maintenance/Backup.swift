@@ -89,9 +89,9 @@ enum Backup {
 
     /// Restores a backup into an empty store; any error leaves the store as it was.
     static func restore(path: String, store: FolioStore, analyzer: TextAnalyzer, fsrs: FSRS, dailyBudget: Int) throws -> (papers: Int, events: Int, queues: Int) {
-        let counts = try store.counts()
-        guard counts.papers == 0, counts.events == 0 else {
-            throw FolioError(.invalidArgument, "import restores a backup into an empty store, and \(store.path) holds \(counts.papers) papers and \(counts.events) events; import into a new --db")
+        let (storedPapers, storedEvents) = (try store.counts().papers, try store.userTotals().events)
+        guard storedPapers == 0, storedEvents == 0 else {
+            throw FolioError(.invalidArgument, "import restores a backup into an empty store, and \(store.path) holds \(storedPapers) papers and \(storedEvents) events; import into a new --db")
         }
         guard let handle = FileHandle(forReadingAtPath: path) else { throw FolioError(.invalidInput, "cannot be read", file: path) }
         defer { try? handle.close() }

@@ -231,6 +231,8 @@ struct Doctor {
                 } else {
                     problem("the profile of \(user) cannot be read")
                 }
+            } else if logged > 0 {
+                problem("\(user) has events but no profile")
             }
             if let stored = try? store.schedule(of: user, in: reader) {
                 let replayed = ResurfacingSchedule.replay(try store.events(of: user), fsrs: fsrs, dailyBudget: dailyBudget)
@@ -246,17 +248,9 @@ struct Doctor {
                 return true
             }
         }
-        var loggedUsers: Set<String> = []
-        try reader.scan(prefix: Keys.events) { key, _ in
-            loggedUsers.insert(Keys.component(after: Keys.events, in: key))
-            return true
-        }
-        for user in loggedUsers.subtracting(try store.users()) { problem("\(user) has events but no profile") }
         checked["events"] = events
         checked["users"] = users
         checked["queues"] = queues
-        if counts.events != events { problem("the count of events says \(counts.events), a full scan finds \(events)") }
-        if counts.users != users { problem("the count of users says \(counts.users), a full scan finds \(users)") }
     }
 }
 
@@ -312,38 +306,26 @@ struct Rebuilder {
             if try !readable || !store.keyValues.contains(Keys.paperTerms(id)) { cleanup.delete(key) }
             return true
         }
-        // Tastes are caches: trained again on the next ranking call.
-        try store.keyValues.scan(prefix: Keys.tastes) { key, _ in
-            cleanup.delete(key)
-            return true
-        }
-        var counts = try store.counts()
-        counts.users = 0
-        counts.events = 0
         var users: [String: (count: Int, next: UInt32, first: Day)] = [:]
         var named: Set<String> = []
-        try store.keyValues.scan(prefix: Keys.events) { key, value in
-            let user = Keys.component(after: Keys.events, in: key)
-            guard let event = try? Event(user: user, record: value) else {
-                cleanup.delete(key)
-                report.eventsDropped += 1
-                return true
-            }
-            let sequence = key.suffix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-            var entry = users[user] ?? (0, 0, Day(event.time))
-            entry.count += 1
-            entry.next = max(entry.next, sequence &+ 1)
-            entry.first = min(entry.first, Day(event.time))
-            users[user] = entry
-            report.eventsKept += 1
-            if !event.paperID.isEmpty { named.insert(event.paperID) }
-            return true
-        }
-        report.papersNamedByEventsButLost = try named.filter { try !store.keyValues.contains(Keys.paper($0)) }.sorted()
-        LostPapers.write(report.papersNamedByEventsButLost, to: &cleanup)
         try store.keyValues.scan(prefix: Keys.users) { key, value in
             let user = Keys.component(after: Keys.users, in: key)
-            if key == Keys.userProfile(user) || key == Keys.schedule(of: user) || key == Keys.legacyTaste(of: user) {
+            if key.starts(with: Keys.events(of: user)) {
+                guard let event = try? Event(user: user, record: value) else {
+                    cleanup.delete(key)
+                    report.eventsDropped += 1
+                    return true
+                }
+                let sequence = key.suffix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+                var entry = users[user] ?? (0, 0, Day(event.time))
+                entry.count += 1
+                entry.next = max(entry.next, sequence &+ 1)
+                entry.first = min(entry.first, Day(event.time))
+                users[user] = entry
+                report.eventsKept += 1
+                if !event.paperID.isEmpty { named.insert(event.paperID) }
+            } else if key == Keys.userProfile(user) || key == Keys.schedule(of: user) || key == Keys.taste(of: user) {
+                // Rebuilt below from the log; a taste is a cache, trained again on the next ranking call.
                 cleanup.delete(key)
             } else if key.starts(with: Keys.queues(of: user)), (try? JSONDecoder().decode(DailyQueue.self, from: Data(value))) == nil {
                 cleanup.delete(key)
@@ -351,15 +333,14 @@ struct Rebuilder {
             }
             return true
         }
+        report.papersNamedByEventsButLost = try named.filter { try !store.keyValues.contains(Keys.paper($0)) }.sorted()
+        LostPapers.write(report.papersNamedByEventsButLost, to: &cleanup)
         for (user, entry) in users {
             var profile = UserProfile(firstSeen: entry.first)
             profile.eventCount = entry.count
             profile.nextEventSequence = entry.next
             cleanup.put(profile.encoded(), for: Keys.userProfile(user))
-            counts.users += 1
-            counts.events += entry.count
         }
-        cleanup.put(counts.encoded(), for: Keys.counts)
         try store.keyValues.write(cleanup, durable: true)
         for user in users.keys.sorted() { try store.rebuildSchedule(of: user, fsrs: fsrs, dailyBudget: dailyBudget) }
         return report

@@ -67,7 +67,6 @@ struct Recommender {
         // A cache, remade from the log when lost: not worth a synced write.
         var batch = KeyValueBatch()
         batch.put(StoredTaste(source: source, parts: trained.parts).encoded(), for: Keys.taste(of: user))
-        batch.delete(Keys.legacyTaste(of: user))
         try store.keyValues.write(batch, durable: false)
         return Taste(feedback: feedback, model: trained)
     }

@@ -22,6 +22,9 @@ struct FolioStore: Sendable {
             guard version <= Keys.schemaVersion else {
                 throw FolioError(.incompatibleStore, "the store at \(path) was written by a newer Folio (schema \(version)); this build reads schema \(Keys.schemaVersion) and older. Upgrade folio to open it")
             }
+            if version < Keys.schemaVersion {
+                try SchemaMigration(keyValues: keyValues, path: path).migrate(from: version)
+            }
         } else {
             var isEmpty = true
             try keyValues.scan(prefix: []) { _, _ in isEmpty = false; return false }
@@ -139,15 +142,38 @@ struct FolioStore: Sendable {
         return events
     }
 
-    /// Every user with a profile, sorted.
-    func users() throws -> [String] {
+    /// Every user with records (a profile, as a rule), sorted: one seek per user, stepping over
+    /// each one's log and queues.
+    func users(in reader: (any KeyValueReader)? = nil) throws -> [String] {
+        try Self.users(in: reader ?? keyValues)
+    }
+
+    static func users(in reader: any KeyValueReader) throws -> [String] {
         var users: [String] = []
-        try keyValues.scan(prefix: Keys.users) { key, _ in
-            let user = Keys.component(after: Keys.users, in: key)
-            if users.last != user { users.append(user) }
-            return true
-        }
+        var next: [UInt8]? = nil
+        repeat {
+            var user: String?
+            try reader.scan(prefix: Keys.users, from: next, reverse: false) { key, _ in
+                user = Keys.component(after: Keys.users, in: key)
+                return false
+            }
+            guard let user else { break }
+            users.append(user)
+            next = keyAfterPrefix(Keys.records(of: user))
+        } while next != nil
         return users
+    }
+
+    /// How many users have a profile, and the events their profiles count.
+    func userTotals() throws -> (users: Int, events: Int) {
+        let reader = keyValues.snapshot()
+        var totals = (users: 0, events: 0)
+        for user in try users(in: reader) {
+            guard let profile = try profile(of: user, in: reader) else { continue }
+            totals.users += 1
+            totals.events += profile.eventCount
+        }
+        return totals
     }
 
     func profile(of user: String, in reader: any KeyValueReader) throws -> UserProfile? {
@@ -179,24 +205,18 @@ struct FolioStore: Sendable {
     /// - Parameter derived: adds the writes of state derived from these events to the same batch.
     func append(_ events: [Event], derived: (inout StagedWrites) throws -> Void = { _ in }) throws {
         var staged = StagedWrites(base: keyValues)
-        var counts = try counts()
         var profiles: [String: UserProfile] = [:]
         for event in events {
             if let problem = UserName.problem(with: event.user) {
                 throw FolioError(.invalidArgument, "user \"\(event.user)\": \(problem)")
             }
-            var profile = try profiles[event.user] ?? profile(of: event.user, in: keyValues) ?? {
-                counts.users += 1
-                return UserProfile(firstSeen: Day(event.time))
-            }()
+            var profile = try profiles[event.user] ?? profile(of: event.user, in: keyValues) ?? UserProfile(firstSeen: Day(event.time))
             staged.put(event.encoded(), for: Keys.event(user: event.user, milliseconds: event.milliseconds, sequence: profile.nextEventSequence))
             profile.nextEventSequence &+= 1
             profile.eventCount += 1
-            counts.events += 1
             profiles[event.user] = profile
         }
         for (user, profile) in profiles { staged.put(profile.encoded(), for: Keys.userProfile(user)) }
-        staged.put(counts.encoded(), for: Keys.counts)
         try derived(&staged)
         try commit(staged, durable: true)
     }

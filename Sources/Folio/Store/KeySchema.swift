@@ -28,11 +28,20 @@ import Foundation
 /// | `F` | `F·<paper id>·` | ``PaperVectorPack``: the ``PaperVector`` records of consecutive papers up to this one, as a generation writes them |
 /// | `F` | `F·<paper id>` | ``PaperVector``: one paper's weighted vectors in one generation of the ranking space, and its listing, as ingest writes them; it overrides the paper's entry in a pack (the pack's key sorts after it) |
 /// | `N` | `N·<paper id>` | ``PaperEmbedding``: the paper's all-MiniLM-L6-v2 sentence vector (title + abstract), as int8 with a scale |
-/// | `E` | `E·<user>·<time ms>·<seq>` | ``Event`` without its user; the user's log in time order |
-/// | `U` | `U·<user>·profile` | the user's profile: event sequence counter, first seen |
+/// | `U` | `U·<user>·event·<time ms>·<seq>` | ``Event`` without its user; the user's log in time order |
+/// | `U` | `U·<user>·profile` | the user's profile: event sequence counter, event count, first seen |
 /// | `U` | `U·<user>·queue·<day>` | the user's queue for that day (JSON), as first shown |
 /// | `U` | `U·<user>·schedule` | the user's resurfacing schedule (JSON), derived from the log and rebuildable from it |
-/// | `S` | `S·<user>` | the user's trained taste model, a cache: retrained when the log, the space or the model changes. Apart from `U`, whose small records change daily, so that compacting them does not rewrite the large tastes |
+/// | `U` | `U·<user>·taste` | the user's trained taste model, a cache: retrained when the log, the space or the model changes |
+///
+/// All that a user's commands write lies in that user's `U` range (feedback appends to the log and
+/// updates the profile; `today` stores the queue and, after new feedback, the taste; a star updates
+/// the schedule). LevelDB merges each new level-0 table with every level-1 table its key range
+/// overlaps, so a write spanning two prefixes would rewrite all stored between them at each
+/// compaction: with events under their own prefix and tastes under another (schema 1), each small
+/// command's table spanned the other users' tastes, 9 MB rewritten per compaction on a 100k store.
+/// For the same reason the store-wide counts (`M·counts`) hold only what ingest changes; users and
+/// events are counted from the profiles.
 ///
 /// A paper's record, its `T` entry, its `I` entries, its postings and its share of the `V` statistics always
 /// change in one write batch, so no reader sees a half-ingested paper. `R`, `F` and `S` are derived
@@ -42,8 +51,10 @@ import Foundation
 /// batch (at the end of an ingest when the model is installed, or by `folio embed --backfill`), never
 /// recomputed once there, and kept by `folio repair` for the papers that survive.
 enum Keys {
-    /// Version 1: the layout above.
-    static let schemaVersion: UInt32 = 1
+    /// Version 2: the layout above. Version 1 kept events under their own prefix (`E·<user>·<time
+    /// ms>·<seq>`), tastes under theirs (`S·<user>`), and counted users and events in `M·counts`;
+    /// ``SchemaMigration`` moves them.
+    static let schemaVersion: UInt32 = 2
 
     static let separator: UInt8 = 0
 
@@ -139,24 +150,27 @@ enum Keys {
     static let paperEmbeddings = prefix("N")
     static func paperEmbedding(_ id: String) -> [UInt8] { key("N", id) }
 
-    static let events = prefix("E")
-    static func events(of user: String) -> [UInt8] { prefix("E", user) }
+    static func events(of user: String) -> [UInt8] { prefix("U", user, "event") }
     static func event(user: String, milliseconds: Int64, sequence: UInt32) -> [UInt8] {
-        var bytes = prefix("E", user)
+        var bytes = events(of: user)
         withUnsafeBytes(of: (UInt64(bitPattern: milliseconds) ^ 0x8000_0000_0000_0000).bigEndian) { bytes.append(contentsOf: $0) }
         bytes.append(separator)
         withUnsafeBytes(of: sequence.bigEndian) { bytes.append(contentsOf: $0) }
         return bytes
     }
 
+    /// Schema 1's event logs, `E·<user>·<time ms>·<seq>`: read only by ``SchemaMigration``.
+    static let schema1Events = prefix("E")
+    /// Schema 1's tastes, `S·<user>`: read only by ``SchemaMigration``.
+    static let schema1Tastes = prefix("S")
+
     static let users = prefix("U")
+    /// Every key of one user's `U` range.
+    static func records(of user: String) -> [UInt8] { prefix("U", user) }
     static func userProfile(_ user: String) -> [UInt8] { key("U", user, "profile") }
     static func queues(of user: String) -> [UInt8] { prefix("U", user, "queue") }
     static func schedule(of user: String) -> [UInt8] { key("U", user, "schedule") }
-    static let tastes = prefix("S")
-    static func taste(of user: String) -> [UInt8] { key("S", user) }
-    /// Where a taste was kept before it had its own prefix: deleted when the taste is next stored.
-    static func legacyTaste(of user: String) -> [UInt8] { key("U", user, "taste") }
+    static func taste(of user: String) -> [UInt8] { key("U", user, "taste") }
     static func queue(of user: String, on day: Day) -> [UInt8] {
         var bytes = queues(of: user)
         append(day, to: &bytes)

@@ -6,7 +6,7 @@ import Foundation
 /// The C handle is thread-safe for reads and writes (LevelDB serializes writers internally), so
 /// this class is `@unchecked Sendable`; iterators, snapshots and write batches are confined to a
 /// single call and released before it returns, which keeps every C object's lifetime inside the
-/// database's. Closing waits for nothing: callers must not close while other calls are running,
+/// database's. Closing waits for no call: callers must not close while other calls are running,
 /// which the `Engine` guarantees by owning the only reference.
 final class LevelDB: OrderedKeyValueStore, @unchecked Sendable {
     struct Options: Sendable {
@@ -86,8 +86,15 @@ final class LevelDB: OrderedKeyValueStore, @unchecked Sendable {
     }
 
     /// Closes the database and releases its lock; later calls fail with ``StoreError/Kind/closed``.
+    ///
+    /// A compaction that LevelDB is running is given up to ``closingCompactionBudget`` to finish
+    /// first. LevelDB writes the previous process's log out as a new level-0 table whenever it opens,
+    /// and starts compacting level 0 at four tables; a short process that closed mid-compaction
+    /// abandoned it, the next one started it again, and level 0 grew by a table per writing command
+    /// (34 tables after 30 `folio like`s on a 100k store, `folio today` 70% slower to read).
     func close() {
         if let handle {
+            waitForCompactions(handle, atMost: Self.closingCompactionBudget)
             leveldb_close(handle)
             self.handle = nil
         }
@@ -407,7 +414,7 @@ final class LevelDB: OrderedKeyValueStore, @unchecked Sendable {
         let db = try openHandle()
         var empty: CChar = 0
         leveldb_compact_range(db, &empty, 0, &empty, 0)
-        waitForCompactions(db)
+        waitForCompactions(db, atMost: nil)
     }
 
     /// LevelDB's list of its tables, level by level (the `leveldb.sstables` property).
@@ -423,13 +430,16 @@ final class LevelDB: OrderedKeyValueStore, @unchecked Sendable {
 
     /// Waits until no level is over its target, polling LevelDB's table listing; gives up when the
     /// listing stops changing and LevelDB has stopped compacting (a compaction failed: its error
-    /// comes back from every later write) or after ``longestCompaction`` without a change.
-    private func waitForCompactions(_ db: OpaquePointer) {
+    /// comes back from every later write), after ``longestCompaction`` without a change, or once
+    /// `budget` (when given) has passed.
+    private func waitForCompactions(_ db: OpaquePointer, atMost budget: Duration?) {
         var listing = ""
-        var changed = ContinuousClock.now
+        let start = ContinuousClock.now
+        var changed = start
         var checked = changed
         while case let now = Self.tableListing(db), Self.levelsOverTarget(inTableListing: now) {
             let moment = ContinuousClock.now
+            if let budget, start.duration(to: moment) > budget { return }
             if now != listing {
                 (listing, changed, checked) = (now, moment, moment)
             } else if changed.duration(to: moment) > Self.longestCompaction {
@@ -438,7 +448,7 @@ final class LevelDB: OrderedKeyValueStore, @unchecked Sendable {
                 checked = moment
                 if !canWrite(db) { return }
             }
-            usleep(20_000)
+            usleep(5_000)
         }
     }
 
@@ -454,6 +464,11 @@ final class LevelDB: OrderedKeyValueStore, @unchecked Sendable {
 
     /// How long one compaction may run before ``settleWrites()`` stops waiting for it.
     static let longestCompaction = Duration.seconds(120)
+
+    /// How long ``close()`` waits for LevelDB's compactions. Those that short commands leave (a few
+    /// small level-0 tables merged into level 1) take tens of milliseconds; the long ones follow bulk
+    /// writes, whose writers settle the store themselves.
+    static let closingCompactionBudget = Duration.seconds(2)
 
     /// Whether LevelDB will compact, judged from its table listing (the `leveldb.sstables` property)
     /// by its own triggers: four tables in level 0, or 10ⁿ MiB or more in level n ≥ 1.

@@ -122,33 +122,33 @@ extension Event {
 }
 
 /// Totals kept up to date in the same batches that change them, so `stats` need not scan.
+/// Store-wide counts that ingest keeps (users and events are counted from the profiles, so that
+/// feedback writes nothing outside its user's keys).
 struct StoreCounts: Equatable, Sendable {
     var papers = 0
-    var users = 0
-    var events = 0
     var terms = 0
     /// Posting chunks written so far: the next chunk's number.
     var postingChunks = 0
     /// Terms in all papers together, for the average paper length that search normalises by.
     var termOccurrences = 0
 
-    static let recordVersion: UInt8 = 1
+    /// Version 1 (schema 1) also held the counts of users and events, between papers and terms.
+    static let recordVersion: UInt8 = 2
 
     func encoded() -> [UInt8] {
         var writer = BinaryWriter()
         writer.byte(Self.recordVersion)
-        for value in [papers, users, events, terms, postingChunks, termOccurrences] { writer.varint(value) }
+        for value in [papers, terms, postingChunks, termOccurrences] { writer.varint(value) }
         return writer.bytes
     }
 
     init() {}
 
     init(record bytes: [UInt8]) throws(RecordCodec.Failure) {
-        self = try RecordCodec.decode("counts", bytes, version: Self.recordVersion) { reader throws(BinaryReader.Failure) in
+        self = try RecordCodec.decode("counts", bytes, versions: 1 ... Self.recordVersion) { reader, version throws(BinaryReader.Failure) in
             var counts = StoreCounts()
             counts.papers = try reader.count()
-            counts.users = try reader.count()
-            counts.events = try reader.count()
+            if version == 1 { _ = (try reader.count(), try reader.count()) }
             counts.terms = try reader.count()
             counts.postingChunks = try reader.count()
             counts.termOccurrences = try reader.count(atMost: Int.max)
