@@ -109,6 +109,37 @@ struct LevelDBTests {
         #expect(!LevelDB.levelsOverTarget(inTableListing: listing([[], [mebibyte], Array(repeating: 2 * mebibyte, count: 49)])))
         #expect(LevelDB.levelsOverTarget(inTableListing: listing([[], [mebibyte], Array(repeating: 2 * mebibyte, count: 50)])), "100 MiB in level 2")
         #expect(!LevelDB.levelsOverTarget(inTableListing: listing([[], [], [], Array(repeating: 2 * mebibyte, count: 499)])), "level 3 holds 1,000 MiB")
+
+        // The level summary gives whole MiB: a level at its target's MiB could be either side of it.
+        func statistics(_ rows: [(level: Int, tables: Int, mebibytes: Int)]) -> String {
+            "                               Compactions\nLevel  Files Size(MB) Time(sec) Read(MB) Write(MB)\n"
+                + "--------------------------------------------------\n"
+                + rows.map { String(format: "%3d %8d %8d %9d %8d %9d\n", $0.level, $0.tables, $0.mebibytes, 3, 40, 40) }.joined()
+        }
+        #expect(LevelDB.levelsOverTarget(inStatistics: statistics([])) == false)
+        #expect(LevelDB.levelsOverTarget(inStatistics: statistics([(0, 3, 1), (1, 5, 9), (2, 50, 99), (3, 400, 800)])) == false)
+        #expect(LevelDB.levelsOverTarget(inStatistics: statistics([(0, 4, 0), (2, 50, 20)])) == true)
+        #expect(LevelDB.levelsOverTarget(inStatistics: statistics([(1, 6, 11)])) == true)
+        #expect(LevelDB.levelsOverTarget(inStatistics: statistics([(1, 6, 10)])) == nil)
+        #expect(LevelDB.levelsOverTarget(inStatistics: statistics([(1, 6, 10), (3, 600, 1_001)])) == true)
+        #expect(LevelDB.levelsOverTarget(inStatistics: statistics([(2, 60, 100)])) == nil)
+    }
+
+    @Test func theLevelSummaryIsReadAsLevelDBWritesIt() throws {
+        let db = try open()
+        var batch = KeyValueBatch()
+        for index in 0 ..< 2_000 { batch.put(Array(repeating: UInt8(index % 251), count: 1_000), for: Array("key \(index)".utf8)) }
+        try db.write(batch, durable: false)
+        try db.settleWrites()
+        let summary = try db.levelStatistics()
+        #expect(summary.contains("Level  Files Size(MB)"), "\(summary)")
+        #expect(LevelDB.levelsOverTarget(inStatistics: summary) == false)
+        // The settled write went out to a table: a row for its level, with one table or more.
+        let rows = summary.split(separator: "\n").compactMap { line -> [Int]? in
+            let fields = line.split(separator: " ").compactMap { Int($0) }
+            return fields.count == 6 ? fields : nil
+        }
+        #expect(rows.contains { $0[1] >= 1 }, "\(summary)")
     }
 
     @Test func stagedWritesAreReadBackAndCommitTheLastWriteOfEachKeyInFirstStagedOrder() throws {
