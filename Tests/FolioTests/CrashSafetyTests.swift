@@ -80,7 +80,7 @@ struct CrashSafetyTests {
         #expect(statistics.papers == report.checked["papers"])
         // A batch is all there or not at all.
         for batch in 0 ..< batches.count {
-            let present = try (0 ..< 150).filter { (try? engine.paper("crash-\(batch)-\($0)")) != nil }.count
+            let present = (0 ..< 150).filter { (try? engine.paper("crash-\(batch)-\($0)")) != nil }.count
             #expect(present == 0 || present == 150, "batch \(batch) is half-ingested: \(present) of 150")
         }
         _ = try engine.today(user: "crash", now: base.addingTimeInterval(86_400))

@@ -31,7 +31,7 @@ final class SmallFileSystem: @unchecked Sendable {
     /// Fills the file system to the last byte with a file it returns.
     func fill() -> String {
         let filler = "\(path)/filler"
-        FileManager.default.createFile(atPath: filler, contents: nil)
+        precondition(FileManager.default.createFile(atPath: filler, contents: nil), "cannot create \(filler)")
         let handle = FileHandle(forWritingAtPath: filler)!
         let block = Data(count: 64 << 10)
         while (try? handle.write(contentsOf: block)) != nil {}
