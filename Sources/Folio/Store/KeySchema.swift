@@ -44,7 +44,7 @@ import Foundation
 /// events are counted from the profiles.
 ///
 /// A paper's record, its `T` entry, its `I` entries, its postings and its share of the `V` statistics always
-/// change in one write batch, so no reader sees a half-ingested paper. `R`, `F` and `S` are derived
+/// change in one write batch, so no reader sees a half-ingested paper. `R`, `F` and tastes are derived
 /// (from `T`, `V` and the log) and are remade when missing or stale; a paper's single `F` record is written
 /// in its ingest batch when a space exists, and a new generation packs every paper's, its singles gone. `N` is derived
 /// from the paper's text too, but costs a neural network pass per paper: it is written after the paper's
