@@ -230,6 +230,16 @@ if FileManager.default.isExecutableFile(atPath: cli) {
     }
     rows.append(("folio today (whole process, new queue, stored taste)", latencies(todayTimes)))
     rows.append(("folio recommend --limit 50 (whole process, stored taste)", latencies(recommendProcessTimes)))
+    // Feedback as a user gives it, a process per command: each leaves a small table that the next
+    // open adds to LevelDB's level 0, and about one in four finishes the compaction that starts.
+    var likeTimes: [Double] = []
+    for user in 0 ..< options.users {
+        for _ in 0 ..< 4 {
+            let paper = recent[Int(random.next() % UInt64(recent.count))].id
+            likeTimes.append(processSeconds(["like", paper, "--db", store, "--user", "user\(user)", "--now", last.adding(days: options.days + 1).description]))
+        }
+    }
+    rows.append(("folio like (whole process, with the compactions it finishes)", latencies(likeTimes)))
 }
 
 print("| \(options.papers) papers, \(options.users) users × \(options.events) events | |")
