@@ -1,6 +1,9 @@
 import Folio
 import Foundation
 
+/// The queries whose `search` latency every run reports: single words, phrases, common and rare terms.
+let searchQueries = ["attention", "sparse attention transformer", "graph neural network", "language model alignment", "protein structure", "diffusion", "memory cache", "reinforcement learning policy"]
+
 /// Query latencies on an existing store, each repeated `rounds` times per user (see `--reuse`).
 func measureQueries(store: String, users: Int, rounds: Int) throws {
     let engine = try Engine(path: store)
@@ -15,9 +18,8 @@ func measureQueries(store: String, users: Int, rounds: Int) throws {
             recommend.append(try seconds { _ = try engine.recommend(user: user, now: now, limit: 50) })
         }
     }
-    let queries = ["attention", "sparse attention transformer", "graph neural network", "language model alignment", "protein structure", "diffusion", "memory cache", "reinforcement learning policy"]
     var search: [Double] = []
-    for _ in 0 ..< rounds { for query in queries { search.append(try seconds { _ = try engine.search(query, limit: 20) }) } }
+    for _ in 0 ..< rounds { for query in searchQueries { search.append(try seconds { _ = try engine.search(query, limit: 20) }) } }
     func row(_ name: String, _ times: [Double]) {
         print("| \(name) | p50 \(milliseconds(percentile(times, 0.5))), p10 \(milliseconds(percentile(times, 0.1))), p90 \(milliseconds(percentile(times, 0.9))) |")
     }

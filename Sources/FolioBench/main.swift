@@ -190,9 +190,8 @@ for user in 0 ..< recommendUsers {
 }
 rows.append(("recommend --limit 50 (in process)", latencies(recommendTimes)))
 
-let queries = ["attention", "sparse attention transformer", "graph neural network", "language model alignment", "protein structure", "diffusion", "memory cache", "reinforcement learning policy"]
 var searchTimes: [Double] = []
-for _ in 0 ..< 3 { for query in queries { searchTimes.append(try seconds { _ = try engine.search(query, limit: 20) }) } }
+for _ in 0 ..< 3 { for query in searchQueries { searchTimes.append(try seconds { _ = try engine.search(query, limit: 20) }) } }
 rows.append(("search (in process)", latencies(searchTimes)))
 rows.append(("peak memory", String(format: "%.0f MB", peakMemoryMB())))
 engine.close()
