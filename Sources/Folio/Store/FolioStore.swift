@@ -32,12 +32,17 @@ struct FolioStore: Sendable {
                 throw FolioError(.incompatibleStore, "\(path) holds a LevelDB database that is not a Folio store (it has no schema version)")
             }
             var batch = KeyValueBatch()
-            var writer = BinaryWriter()
-            writer.bigEndian(Keys.schemaVersion)
-            batch.put(writer.bytes, for: Keys.schema)
+            batch.put(Self.schemaRecord(Keys.schemaVersion), for: Keys.schema)
             batch.put(StoreCounts().encoded(), for: Keys.counts)
             try keyValues.write(batch, durable: true)
         }
+    }
+
+    /// The value of `M·schema`: the schema version, big-endian.
+    static func schemaRecord(_ version: UInt32) -> [UInt8] {
+        var writer = BinaryWriter()
+        writer.bigEndian(version)
+        return writer.bytes
     }
 
     func commit(_ staged: StagedWrites, durable: Bool) throws {

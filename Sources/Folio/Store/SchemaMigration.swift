@@ -29,9 +29,7 @@ struct SchemaMigration {
                 throw FolioError.unreadable(error, inStoreAt: path, advice: "run `folio repair`")
             }
         }
-        var writer = BinaryWriter()
-        writer.bigEndian(UInt32(2))
-        batch.put(writer.bytes, for: Keys.schema)
+        batch.put(FolioStore.schemaRecord(2), for: Keys.schema)
         try keyValues.write(batch, durable: true)
     }
 
